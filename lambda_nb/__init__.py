@@ -1,0 +1,40 @@
+"""lambda_nb: a notebook cell becomes an AWS Lambda function.
+
+`import lambda_nb` stays cheap: the engine, IPython and ipywidgets load only when used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Function", "Invocation", "__version__"]
+
+if TYPE_CHECKING:
+    from lambda_nb.engine.records import Invocation
+    from lambda_nb.function import Function
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Function":
+        from lambda_nb.function import Function
+
+        return Function
+    if name == "Invocation":
+        from lambda_nb.engine.records import Invocation
+
+        return Invocation
+    raise AttributeError(f"module 'lambda_nb' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext lambda_nb`: register the %%lambda magics."""
+    from lambda_nb.magic import LambdaMagics
+
+    ipython.register_magics(LambdaMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from lambda_nb.magic import unregister
+
+    unregister(ipython)

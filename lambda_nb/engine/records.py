@@ -1,0 +1,145 @@
+"""What an invocation leaves behind: its log records, its REPORT figures, its outcome.
+
+These are plain data. The engine fills an `Invocation` while the handler runs (log records are
+appended from reader threads, so a viewer on another thread can poll `logs[seen:]`); once `done`
+is set nothing changes any more. Renderers (text, HTML, widgets) read only these objects.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["running", "success", "error", "timeout", "crash", "out_of_memory", "aborted"]
+Source = Literal["platform", "runtime", "stdout", "stderr"]
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One CloudWatch log event.
+
+    `source` says where it came from: "platform" for START/END/REPORT/INIT_* and timeout lines,
+    "runtime" for a record the runtime client framed on the telemetry log channel (one logging
+    call = one record), "stdout"/"stderr" for a raw line the function wrote.
+    `level` is the record's level where the runtime said so (DEBUG, INFO, WARNING/WARN, ERROR, ...).
+    """
+
+    timestamp: float  # seconds since the epoch
+    message: str
+    source: Source = "stdout"
+    level: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "timestamp": int(self.timestamp * 1000),
+            "message": self.message,
+            "source": self.source,
+            "level": self.level,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures of a REPORT line (`platform.report`)."""
+
+    request_id: str
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None
+    status: str | None = None  # None on success; "timeout" or "error"
+    error_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Invocation:
+    """One call of a function version, as the caller and CloudWatch see it."""
+
+    request_id: str
+    function_name: str
+    version: str
+    event: Any
+    environment: str = ""  # the execution environment's log stream name
+    invoked_function_arn: str = ""
+    deadline_ms: int = 0
+    timeout: float = 0.0
+    memory_size: int = 0
+    started_at: float = 0.0  # epoch seconds when START was logged
+    status: Status = "running"
+    payload: Any = None  # the decoded response (None on error)
+    raw_payload: bytes | None = None  # the response body as the runtime posted it
+    error: dict[str, Any] | None = None  # the error body as the caller receives it
+    logs: list[LogRecord] = field(default_factory=list)
+    report: Report | None = None
+    cold: bool = False
+    _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    @property
+    def error_type(self) -> str | None:
+        if self.error is not None:
+            return self.error.get("errorType")
+        return None
+
+    def log_text(self, sources: tuple[Source, ...] | None = None) -> str:
+        """The log as CloudWatch shows it, one record per line (records keep their own newlines)."""
+        parts = []
+        for rec in list(self.logs):
+            if sources is None or rec.source in sources:
+                parts.append(rec.message if rec.message.endswith("\n") else rec.message + "\n")
+        return "".join(parts)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "function_name": self.function_name,
+            "version": self.version,
+            "status": self.status,
+            "cold": self.cold,
+            "environment": self.environment,
+            "event": self.event,
+            "payload": self.payload,
+            "error": self.error,
+            "logs": [r.to_dict() for r in list(self.logs)],
+            "report": self.report.to_dict() if self.report else None,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<Invocation {self.function_name}:{self.version} {self.request_id} "
+            f"{self.status}{' cold' if self.cold else ''}>"
+        )
+
+    # Rich display lives in lambda_nb.render; imported lazily so the engine stays Jupyter-free.
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render.static import mimebundle
+
+        return mimebundle(self)
+
+
+def payload_json(inv: Invocation) -> str:
+    """The response or error body as JSON text, as `lambda-nb invoke` prints it."""
+    if inv.error is not None:
+        return json.dumps(inv.error)
+    if inv.raw_payload is not None:
+        try:
+            return inv.raw_payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return json.dumps(inv.raw_payload.decode("latin-1"))
+    return json.dumps(inv.payload)

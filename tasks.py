@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Project tasks with nothing but Python 3: `python3 tasks.py lab` and `python3 tasks.py test`.
+
+Both create (or refresh, when pyproject.toml changed) the virtual environment `.venv` with
+lambda_nb installed in editable mode, so a fresh clone needs no other set-up step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+EXTRAS = "test,lab,widgets,ric"
+TOUR = "notebooks/01-quickstart.ipynb"
+
+
+def _run(*cmd: str | Path, **kw: object) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)  # type: ignore[arg-type]
+
+
+def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
+    """Install Debian packages the tests need (chromium, node) when we are root and they are missing."""
+    missing = [pkg for exe, pkg in root_needed if shutil.which(exe) is None]
+    if not missing or os.name == "nt" or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _run("apt-get", "update", "-qq", env=env)
+    _run("apt-get", "install", "-y", "-qq", *missing, env=env)
+
+
+def venv() -> None:
+    """Create or refresh .venv; a stamp of pyproject.toml's hash skips the work when nothing changed."""
+    stamp = VENV / ".lambda_nb-stamp"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS.encode()).hexdigest()
+    if PYTHON.exists() and stamp.exists() and stamp.read_text() == want:
+        return
+    if not PYTHON.exists():
+        _run(sys.executable, "-m", "venv", VENV)
+    _run(PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    _run(PYTHON, "-m", "pip", "install", "-q", "-e", f".[{EXTRAS}]")
+    stamp.write_text(want)
+
+
+def lab() -> None:
+    venv()
+    os.execv(str(BIN / "jupyter"), [str(BIN / "jupyter"), "lab", TOUR])
+
+
+def test(*pytest_args: str) -> None:
+    _have_system_packages([("chromium", "chromium"), ("node", "nodejs")])
+    venv()
+    _run(BIN / "ruff", "check", "lambda_nb", "tests", "benchmarks", "tasks.py")
+    _run(PYTHON, "-m", "pytest", *pytest_args)
+
+
+def bench() -> None:
+    venv()
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        _run(PYTHON, script)
+
+
+TASKS = {"venv": venv, "lab": lab, "test": test, "bench": bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [pytest args]")
+    try:
+        TASKS[sys.argv[1]](*sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
