@@ -28,7 +28,7 @@ def _run(*cmd: str | Path, **kw: object) -> None:
 
 
 def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
-    """Install Debian packages the tests need (chromium, node) when we are root and they are missing."""
+    """Install the Debian packages the tests need (chromium, node) when root and missing."""
     missing = [pkg for exe, pkg in root_needed if shutil.which(exe) is None]
     if not missing or os.name == "nt" or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return
@@ -38,7 +38,7 @@ def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
 
 
 def venv() -> None:
-    """Create or refresh .venv; a stamp of pyproject.toml's hash skips the work when nothing changed."""
+    """Create or refresh .venv; a stamp of pyproject.toml's hash skips it when unchanged."""
     stamp = VENV / ".lambda_nb-stamp"
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS.encode()).hexdigest()
     if PYTHON.exists() and stamp.exists() and stamp.read_text() == want:

@@ -63,8 +63,9 @@ class Invocation:
 
     request_id: str
     function_name: str
-    version: str
+    version: str  # AWS_LAMBDA_FUNCTION_VERSION: "$LATEST" for an unqualified invoke
     event: Any
+    revision: int = 1  # which publication of the code (each re-run of a %%lambda cell is one)
     environment: str = ""  # the execution environment's log stream name
     invoked_function_arn: str = ""
     deadline_ms: int = 0
@@ -110,6 +111,7 @@ class Invocation:
             "request_id": self.request_id,
             "function_name": self.function_name,
             "version": self.version,
+            "revision": self.revision,
             "status": self.status,
             "cold": self.cold,
             "environment": self.environment,
@@ -122,7 +124,7 @@ class Invocation:
 
     def __repr__(self) -> str:
         return (
-            f"<Invocation {self.function_name}:{self.version} {self.request_id} "
+            f"<Invocation {self.function_name} rev {self.revision} {self.request_id} "
             f"{self.status}{' cold' if self.cold else ''}>"
         )
 

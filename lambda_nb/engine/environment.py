@@ -1,0 +1,682 @@
+"""An execution environment: one runtime process (group) with its own Runtime API endpoint,
+log stream, /tmp and memory cgroup, living through Lambda's lifecycle:
+
+    INIT (runtime starts, module code runs; 10 s limit)  ->  INVOKE  ->  FREEZE  ->  INVOKE ...
+
+- Freeze: once the runtime asks for the next event, its whole process group is stopped
+  (SIGSTOP), so threads and children make no progress between invokes; it is continued
+  (SIGCONT) just before the next event is delivered.
+- Reset: a timeout, crash, out-of-memory kill or abort kills every process of the environment.
+  The environment stays (same log stream, /tmp kept); its next invoke initialises again inside the
+  invoke phase ("suppressed init"), so module state is lost, and the init time counts against
+  the function timeout.
+- A failed init is retried once inside the first invoke, as Lambda does; if that fails too the
+  invocation fails with the init error and the environment is discarded.
+
+Choices where lambda-runtime.md says UNCONFIRMED are noted in `platform_lines` and below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambda_nb.engine import platform_lines as pl
+from lambda_nb.engine.config import (
+    INIT_TIMEOUT_S,
+    REGION,
+    RESPONSE_MAX_BYTES,
+    FunctionConfig,
+)
+from lambda_nb.engine.logs import LogCollector
+from lambda_nb.engine.memory import CgroupMemory, MemoryGuard, descendants, memory_guard
+from lambda_nb.engine.records import Invocation, LogRecord, Report
+from lambda_nb.engine.runtime_api import Connection, RuntimeAPIServer
+
+if TYPE_CHECKING:
+    from lambda_nb.engine.reaper import Reaper
+    from lambda_nb.runtimes.registry import RuntimeCommand
+
+PROGRESS_INTERVAL = 0.05  # at most every 50 ms the caller's on_progress runs
+_SIGNAL_NAMES = {  # Go's os/exec wording, which RAPID's "Runtime exited with error" uses
+    signal.SIGKILL: "killed",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGTERM: "terminated",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGINT: "interrupt",
+    signal.SIGHUP: "hangup",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGQUIT: "quit",
+    signal.SIGTRAP: "trace/breakpoint trap",
+}
+_PASSTHROUGH_ENV = ("PATH", "HOME", "SYSTEMROOT")
+
+
+def exit_reason(returncode: int) -> str:
+    """RAPID's wording for how a runtime process ended."""
+    if returncode == 0:
+        return "Runtime exited without providing a reason"
+    if returncode < 0:
+        name = _SIGNAL_NAMES.get(signal.Signals(-returncode), signal.Signals(-returncode).name)
+        return f"Runtime exited with error: signal: {name}"
+    return f"Runtime exited with error: exit status {returncode}"
+
+
+def timeout_error(request_id: str, timeout: float) -> dict[str, str]:
+    """The caller's body for a timeout (RAPID: `Task timed out after %.2f seconds`, configured)."""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
+        ),
+    }
+
+
+def trace_id() -> str:
+    return (
+        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
+        f"Parent={secrets.token_hex(8)};Sampled=0"
+    )
+
+
+@dataclass
+class _InitOutcome:
+    ok: bool
+    duration_ms: float
+    status: str = ""  # "error" or "timeout" when not ok
+    error_type: str | None = None
+    error: dict[str, Any] | None = None  # the body the caller gets if this init's failure stands
+
+
+class InvocationAborted(BaseException):
+    """Raised inside `invoke` to stop it on request (e.g. a Stop button)."""
+
+
+class ExecutionEnvironment:
+    """One sandbox of one function revision. Not thread-safe for concurrent invokes: the
+    service hands each environment to one invocation at a time, as Lambda does."""
+
+    def __init__(
+        self,
+        config: FunctionConfig,
+        revision: int,
+        task_root: Path,
+        runtime: RuntimeCommand,
+        work_dir: Path,
+        reaper: Reaper | None = None,
+        memory_backend: str | None = None,
+    ) -> None:
+        self.config = config
+        self.revision = revision
+        self.task_root = task_root
+        self.runtime = runtime
+        self.reaper = reaper
+        self.log_stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+        self.records: list[LogRecord] = []  # the log stream, as CloudWatch keeps it
+        self.tmp = work_dir / f"env-{uuid.uuid4().hex[:12]}" / "tmp"
+        self.tmp.mkdir(parents=True)
+        self.memory: MemoryGuard = memory_guard(config.memory, memory_backend)
+        if self.reaper is not None and hasattr(self.memory, "path"):
+            self.reaper.watch_cgroup(str(self.memory.path))
+        self._cv = threading.Condition()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._collector: LogCollector | None = None
+        self._pending_next: Connection | None = None
+        self._next_at = 0.0
+        self._current: Invocation | None = None
+        self._target: Invocation | None = None
+        self._result: tuple[str, bytes, dict[str, str]] | None = None
+        self._init_error: dict[str, Any] | None = None
+        self._exited: int | None = None
+        self._frozen = False
+        self._in_init = False
+        self.started = False  # INIT_START written: the environment exists
+        self.busy = False  # handed to an invocation by the service
+        self.discarded = False
+        self.invocations = 0
+        self.server = RuntimeAPIServer(self)
+
+    # ------------------------------------------------------------------ logs
+    def _sink(self, rec: LogRecord) -> None:
+        self.records.append(rec)
+        target = self._target
+        if target is not None:
+            target.logs.append(rec)
+
+    def _platform(self, message: str, ts: float | None = None) -> None:
+        self._sink(LogRecord(ts if ts is not None else time.time(), message, "platform"))
+
+    def _drain_logs(self) -> None:
+        if self._collector is not None:
+            self._collector.drain()
+
+    # ------------------------------------------------------------- process
+    def _environ(self, telemetry_fd: int) -> dict[str, str]:
+        cfg = self.config
+        env = {k: os.environ[k] for k in _PASSTHROUGH_ENV if k in os.environ}
+        env.update(
+            {
+                "LANG": "en_US.UTF-8",
+                "TZ": ":UTC",
+                "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_RUNTIME_API": self.server.address,
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+                "LAMBDA_TASK_ROOT": str(self.task_root),
+                "LAMBDA_RUNTIME_DIR": str(Path(self.runtime.argv[-1]).parent),
+                "_HANDLER": cfg.handler,
+                "_LAMBDA_TELEMETRY_LOG_FD": str(telemetry_fd),
+                "TMPDIR": str(self.tmp),
+            }
+        )
+        if self.runtime.execution_env:
+            env["AWS_EXECUTION_ENV"] = self.runtime.execution_env
+        if self.runtime.name.startswith("python"):
+            env["LC_CTYPE"] = "C.UTF-8"
+        if cfg.log_format == "JSON":
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level or "INFO"
+        env.update(cfg.environment)
+        return env
+
+    def _spawn(self) -> None:
+        read_tel, write_tel = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                self.runtime.argv,
+                cwd=self.task_root,
+                env=self._environ(write_tel),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_tel,),
+                start_new_session=True,
+            )
+        finally:
+            os.close(write_tel)
+        assert proc.stdout is not None and proc.stderr is not None
+        self.memory.reset_oom()
+        try:
+            self.memory.attach(proc.pid)
+        except OSError:
+            pass
+        if self.reaper is not None:
+            self.reaper.watch_group(proc.pid)
+        out, err = os.dup(proc.stdout.fileno()), os.dup(proc.stderr.fileno())
+        proc.stdout.close()
+        proc.stderr.close()
+        with self._cv:
+            self.proc = proc
+            self._exited = None
+            self._init_error = None
+            self._frozen = False
+        self._collector = LogCollector(out, err, read_tel, self._sink)
+        threading.Thread(target=self._wait_exit, args=(proc,), daemon=True).start()
+
+    def _wait_exit(self, proc: subprocess.Popen[bytes]) -> None:
+        code = proc.wait()
+        with self._cv:
+            if self.proc is proc:
+                self._exited = code
+                self._cv.notify_all()
+
+    def _signal(self, sig: int) -> None:
+        """Send `sig` to every process of the environment."""
+        proc = self.proc
+        if proc is None:
+            return
+        if sig == signal.SIGKILL:  # also whatever left the process group
+            pids = set(self.memory.pids()) | set(descendants(proc.pid))
+        elif isinstance(self.memory, CgroupMemory):  # cheap: one small file
+            pids = set(self.memory.pids())
+        else:
+            pids = set()
+        try:
+            os.killpg(proc.pid, sig)
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+
+    def _freeze(self) -> None:
+        if not self._frozen:
+            self._signal(signal.SIGSTOP)
+            self._frozen = True
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            self._signal(signal.SIGCONT)
+            self._frozen = False
+
+    def _kill_runtime(self) -> None:
+        """Reset: kill every process of the environment; /tmp and the log stream stay."""
+        proc = self.proc
+        if proc is None:
+            return
+        self._signal(signal.SIGKILL)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            pass
+        if self.reaper is not None:
+            self.reaper.forget_group(proc.pid)
+        if self._collector is not None:
+            self._collector.close()
+            self._collector = None
+        with self._cv:
+            self.proc = None
+            self._frozen = False
+            if self._pending_next is not None:
+                self._pending_next.close()
+                self._pending_next = None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None
+
+    # ------------------------------------------------------ Runtime API side
+    def on_next(self, conn: Connection) -> None:
+        with self._cv:
+            self._pending_next = conn
+            self._next_at = time.monotonic()
+            self._freeze()  # the runtime is done: nothing runs until the next event
+            self._cv.notify_all()
+
+    def on_response(
+        self, request_id: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, object]:
+        with self._cv:
+            refused = self._check_request(request_id)
+            if refused:
+                return refused
+            if len(body) > RESPONSE_MAX_BYTES:
+                error = {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                    f"({RESPONSE_MAX_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+                self._result = ("fault", json.dumps(error).encode(), {})
+                self._cv.notify_all()
+                return 413, {
+                    "errorMessage": f"Exceeded maximum allowed payload size ({RESPONSE_MAX_BYTES}"
+                    " bytes).",
+                    "errorType": "RequestEntityTooLarge",
+                }
+            self._result = ("response", body, headers)
+            self._cv.notify_all()
+            return 202, {"status": "OK"}
+
+    def on_error(self, request_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
+        with self._cv:
+            refused = self._check_request(request_id)
+            if refused:
+                return refused
+            self._result = ("error", body, headers)
+            self._cv.notify_all()
+            return 202, {"status": "OK"}
+
+    def on_init_error(self, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
+        with self._cv:
+            if not self._in_init:
+                return 403, {
+                    "errorMessage": "Init error reported after initialization completed",
+                    "errorType": "InvalidStateTransition",
+                }
+            self._init_error = _error_body(body, headers)
+            self._cv.notify_all()
+            return 202, {"status": "OK"}
+
+    def _check_request(self, request_id: str) -> tuple[int, object] | None:
+        """A post must name the invocation in progress, once (RAPID refuses anything else)."""
+        current = self._current
+        if current is None or request_id != current.request_id:
+            return 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+        if self._result is not None:
+            return 403, {
+                "errorMessage": "Invalid state transition: a response or error was already sent "
+                f"for {request_id}",
+                "errorType": "InvalidStateTransition",
+            }
+        return None
+
+    # --------------------------------------------------------------- init
+    def _run_init(self, phase: str, deadline: float, request_id: str) -> _InitOutcome:
+        """Start the runtime and wait until it asks for an event (init done) or fails."""
+        t0 = time.monotonic()
+        self._in_init = True
+        self._spawn()
+        try:
+            with self._cv:
+                while True:
+                    if self._pending_next is not None:
+                        return _InitOutcome(True, (self._next_at - t0) * 1000)
+                    if self._exited is not None:
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cv.wait(min(remaining, PROGRESS_INTERVAL))
+                init_error, exited = self._init_error, self._exited
+        finally:
+            self._in_init = False
+        duration_ms = (time.monotonic() - t0) * 1000
+        if init_error is not None and exited is None:
+            # The runtime reported the error and is exiting; give it a moment to finish.
+            deadline_exit = time.monotonic() + 1.0
+            with self._cv:
+                while self._exited is None and time.monotonic() < deadline_exit:
+                    self._cv.wait(0.01)
+                exited = self._exited
+        oom = self.memory.oom_killed()
+        self._drain_logs()
+        self._kill_runtime()
+        if oom:
+            return self._init_fault(duration_ms, "Runtime.OutOfMemory", exited or -9, request_id)
+        if init_error is not None:
+            error_type = init_error.get("errorType") or "Runtime.Unknown"
+            return _InitOutcome(False, duration_ms, "error", error_type, init_error)
+        if exited is not None:
+            return self._init_fault(duration_ms, "Runtime.ExitError", exited, request_id)
+        return _InitOutcome(False, duration_ms, "timeout")
+
+    @staticmethod
+    def _init_fault(
+        duration_ms: float, error_type: str, code: int, request_id: str
+    ) -> _InitOutcome:
+        body = {
+            "errorType": error_type,
+            "errorMessage": f"RequestId: {request_id} Error: {exit_reason(code)}",
+        }
+        return _InitOutcome(False, duration_ms, "error", error_type, body)
+
+    # ------------------------------------------------------------- invoke
+    def invoke(
+        self,
+        inv: Invocation,
+        payload: bytes,
+        on_progress: Callable[[Invocation], None] | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Invocation:
+        """Run one invocation to its end; `inv` is filled in place and returned.
+
+        On KeyboardInterrupt (or InvocationAborted) the environment is reset, the invocation
+        is recorded as aborted, and the exception propagates.
+        """
+        self.invocations += 1
+        timeout = self.config.timeout
+        inv.environment = self.log_stream
+        inv.timeout = timeout
+        inv.memory_size = self.config.memory
+        self._target = inv
+        init_ms: float | None = None
+        try:
+            if not self.started:
+                self.started = True
+                inv.cold = True
+                self._platform(pl.init_start(self.runtime.runtime_version))
+                first = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, inv.request_id)
+                if first.ok:
+                    init_ms = first.duration_ms
+                else:
+                    self._platform(
+                        pl.init_report(first.duration_ms, "init", first.status, first.error_type)
+                    )
+            t_start, mono_start = time.time(), time.monotonic()
+            deadline = mono_start + timeout
+            inv.deadline_ms = int((t_start + timeout) * 1000)
+            if self.proc is None:  # a reset environment, or a failed first init: suppressed init
+                inv.cold = True
+                again = self._run_init("invoke", deadline, inv.request_id)
+                if not again.ok:
+                    return self._fail_init(inv, again, mono_start, timeout)
+            return self._deliver(
+                inv, payload, mono_start, deadline, init_ms, on_progress, extra_headers
+            )
+        except BaseException:
+            self._abort(inv)
+            raise
+        finally:
+            self._target = None
+
+    def _deliver(
+        self,
+        inv: Invocation,
+        payload: bytes,
+        mono_start: float,
+        deadline: float,
+        init_ms: float | None,
+        on_progress: Callable[[Invocation], None] | None,
+        extra_headers: dict[str, str] | None,
+    ) -> Invocation:
+        with self._cv:
+            conn, self._pending_next = self._pending_next, None
+            self._result = None
+            self._current = inv
+        assert conn is not None
+        inv.started_at = time.time()
+        self._platform(pl.start(inv.request_id, inv.version), inv.started_at)
+        headers = {
+            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_function_arn,
+            "Lambda-Runtime-Trace-Id": trace_id(),
+            **(extra_headers or {}),
+        }
+        with self._cv:
+            self._thaw()
+        conn.send(200, payload, headers)
+        outcome = self._wait(inv, deadline, on_progress)
+        return self._finish(inv, outcome, mono_start, init_ms)
+
+    def _wait(
+        self,
+        inv: Invocation,
+        deadline: float,
+        on_progress: Callable[[Invocation], None] | None,
+    ) -> str:
+        """Block until the runtime is done, exits, or the deadline passes."""
+        last_progress = time.monotonic()
+        while True:
+            with self._cv:
+                while True:
+                    now = time.monotonic()
+                    if self._result is not None and self._pending_next is not None:
+                        return "done"
+                    if self._exited is not None:
+                        return "exited"
+                    if now >= deadline:
+                        return "timeout"
+                    if on_progress is not None and now - last_progress >= PROGRESS_INTERVAL:
+                        break
+                    wait = deadline - now
+                    if on_progress is not None:
+                        wait = min(wait, last_progress + PROGRESS_INTERVAL - now)
+                    self._cv.wait(max(wait, 0.0005))
+            assert on_progress is not None
+            self._drain_logs()
+            on_progress(inv)
+            last_progress = time.monotonic()
+
+    def _finish(
+        self, inv: Invocation, outcome: str, mono_start: float, init_ms: float | None
+    ) -> Invocation:
+        rid = inv.request_id
+        with self._cv:
+            result, exited = self._result, self._exited
+            done_at = self._next_at if outcome == "done" else time.monotonic()
+        status: str | None = None
+        error_type: str | None = None
+        peak_mb = self.memory.peak_mb()  # before a reset takes the processes away
+        if outcome == "timeout":
+            duration_ms = inv.timeout * 1000
+            self._kill_runtime()
+            self._platform(pl.timed_out(time.time(), rid, inv.timeout))
+            inv.status = "timeout"
+            inv.error = timeout_error(rid, inv.timeout)
+            status = "timeout"
+        elif outcome == "exited" and result is None:
+            duration_ms = (done_at - mono_start) * 1000
+            oom = self.memory.oom_killed()
+            self._kill_runtime()
+            assert exited is not None
+            error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
+            reason = exit_reason(-signal.SIGKILL if oom else exited)
+            self._platform(pl.runtime_exited(rid, reason, error_type))
+            inv.status = "out_of_memory" if oom else "crash"
+            inv.error = {
+                "errorType": error_type,
+                "errorMessage": f"RequestId: {rid} Error: {reason}",
+            }
+            status = "error"
+        else:
+            # The runtime answered (it may have exited right after; then it is reset).
+            duration_ms = (done_at - mono_start) * 1000
+            assert result is not None
+            kind, body, headers = result
+            if outcome == "exited":
+                self._kill_runtime()
+            else:
+                self._drain_logs()
+            if kind == "response":
+                inv.status = "success"
+                inv.raw_payload = body
+                inv.payload = _decode_payload(body)
+            else:
+                inv.status = "error"
+                inv.error = _error_body(body, headers)
+                if kind == "fault":
+                    status, error_type = "error", inv.error.get("errorType")
+        if self._collector is not None:
+            self._collector.flush_partial_lines()
+        self._platform(pl.end(rid))
+        billed = pl.billed_duration_ms(duration_ms, init_ms)
+        report = Report(
+            request_id=rid,
+            duration_ms=round(duration_ms, 2),
+            billed_duration_ms=billed,
+            memory_size_mb=self.config.memory,
+            max_memory_used_mb=max(peak_mb, self.memory.peak_mb()),
+            init_duration_ms=None if init_ms is None else round(init_ms, 2),
+            status=status,
+            error_type=error_type,
+        )
+        self._platform(
+            pl.report(
+                rid,
+                duration_ms,
+                billed,
+                report.memory_size_mb,
+                report.max_memory_used_mb,
+                init_ms,
+                status,
+                error_type,
+            )
+        )
+        inv.report = report
+        with self._cv:
+            self._current = None
+            self._result = None
+        return inv
+
+    def _fail_init(
+        self, inv: Invocation, outcome: _InitOutcome, mono_start: float, timeout: float
+    ) -> Invocation:
+        """The suppressed init failed too: the invocation fails with the init's error."""
+        rid = inv.request_id
+        if outcome.status == "timeout":
+            duration_ms = timeout * 1000
+            inv.started_at = time.time()
+            self._platform(pl.start(rid, inv.version), inv.started_at)
+            self._platform(pl.timed_out(time.time(), rid, timeout))
+            inv.status = "timeout"
+            inv.error = timeout_error(rid, timeout)
+            status, error_type = "timeout", None
+        else:
+            duration_ms = (time.monotonic() - mono_start) * 1000
+            self._platform(
+                pl.init_report(outcome.duration_ms, "invoke", "error", outcome.error_type)
+            )
+            inv.started_at = time.time()
+            self._platform(pl.start(rid, inv.version), inv.started_at)
+            inv.status = "out_of_memory" if outcome.error_type == "Runtime.OutOfMemory" else "error"
+            inv.error = outcome.error
+            status, error_type = "error", outcome.error_type
+            # Lambda discards a sandbox whose init keeps failing; the next invoke starts afresh.
+            self.discarded = True
+        self._platform(pl.end(rid))
+        billed = pl.billed_duration_ms(duration_ms, None)
+        peak = self.memory.peak_mb()
+        inv.report = Report(
+            rid, round(duration_ms, 2), billed, self.config.memory, peak, None, status, error_type
+        )
+        self._platform(
+            pl.report(rid, duration_ms, billed, self.config.memory, peak, None, status, error_type)
+        )
+        return inv
+
+    def _abort(self, inv: Invocation) -> None:
+        """Interrupted: reset the environment and record the invocation as aborted."""
+        self._kill_runtime()
+        with self._cv:
+            self._current = None
+            self._result = None
+        inv.status = "aborted"
+        inv.error = {
+            "errorType": "Aborted",
+            "errorMessage": f"RequestId: {inv.request_id} Error: Invocation aborted by the user",
+        }
+        self._platform(pl.end(inv.request_id))
+
+    # ------------------------------------------------------------- shutdown
+    def close(self) -> None:
+        """Shutdown: end every process, the endpoint and the cgroup; remove /tmp."""
+        self._kill_runtime()
+        self.server.close()
+        path = getattr(self.memory, "path", None)
+        self.memory.close()
+        if self.reaper is not None and path is not None:
+            self.reaper.forget_cgroup(str(path))
+        shutil.rmtree(self.tmp.parent, ignore_errors=True)
+        self.discarded = True
+
+
+def _decode_payload(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return body
+
+
+def _error_body(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """The error JSON as the caller receives it; a non-JSON body is wrapped as RAPID does."""
+    try:
+        parsed = json.loads(body)
+        if isinstance(parsed, dict):
+            return parsed
+    except (ValueError, UnicodeDecodeError):
+        pass
+    error_type = headers.get("lambda-runtime-function-error-type") or "Runtime.Unknown"
+    return {"errorType": error_type, "errorMessage": body.decode("utf-8", "replace")}

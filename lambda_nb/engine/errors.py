@@ -1,0 +1,36 @@
+"""Errors the caller of the engine sees (not function errors: those are Invocation results)."""
+
+from __future__ import annotations
+
+
+class LambdaNbError(Exception):
+    """Base class of every error lambda_nb raises itself."""
+
+
+class ConfigError(LambdaNbError, ValueError):
+    """An invalid function setting; the message names the limit, in AWS's wording where known."""
+
+
+class RuntimeNotFound(ConfigError):
+    """The requested runtime cannot be run on this machine."""
+
+
+class InvokeError(LambdaNbError):
+    """The Invoke request itself was refused, as the Lambda API refuses it (no invocation ran)."""
+
+    error_code = "InvokeError"
+
+    def __str__(self) -> str:
+        return f"{self.error_code}: {self.args[0]}" if self.args else self.error_code
+
+
+class RequestEntityTooLargeException(InvokeError):
+    error_code = "RequestEntityTooLargeException"
+
+
+class InvalidRequestContentException(InvokeError):
+    error_code = "InvalidRequestContentException"
+
+
+class ResourceNotFoundException(InvokeError):
+    error_code = "ResourceNotFoundException"

@@ -1,0 +1,328 @@
+"""Measuring and enforcing an execution environment's memory size.
+
+On AWS the sandbox is a cgroup: its peak usage is `Max Memory Used`, and going over `MemorySize`
+gets the runtime killed by the kernel's OOM killer. We do the same where we can:
+
+- `CgroupMemory` (Linux, when a memory cgroup can be created: root, or a delegated cgroup v2
+  subtree): a cgroup per environment with the limit set to the memory size; the kernel kills on
+  overflow, the cgroup's peak counter (`memory.max_usage_in_bytes` / `memory.peak`) gives Max
+  Memory Used across all processes of the environment, and its process list lets us kill every
+  process, even one that left the process group.
+- `PolledMemory` (Linux without cgroups): a thread samples the resident memory of the process
+  tree from /proc every 5 ms, keeps the peak and kills the tree when it exceeds the limit. A very
+  fast allocation can overshoot between two samples before it is killed.
+- `NoMemoryLimit` (macOS, other systems): no enforcement; Max Memory Used is the runtime
+  process's own peak RSS as the OS reports it when it exits, else 0.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+MB = 1024 * 1024
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+_counter = 0
+_counter_lock = threading.Lock()
+
+
+def _next_name() -> str:
+    global _counter
+    with _counter_lock:
+        _counter += 1
+        return f"lambda_nb-{os.getpid()}-{_counter}"
+
+
+class MemoryGuard:
+    """Interface: attach a process, read the peak, tell whether the kernel killed it for memory."""
+
+    backend = "none"
+
+    def attach(self, pid: int) -> None: ...
+
+    def peak_mb(self) -> int:
+        return 0
+
+    def oom_killed(self) -> bool:
+        return False
+
+    def reset_oom(self) -> None:
+        """A new runtime process starts: only OOM kills from now on count."""
+
+    def pids(self) -> list[int]:
+        return []
+
+    def close(self) -> None: ...
+
+
+class NoMemoryLimit(MemoryGuard):
+    backend = "none"
+
+
+class CgroupMemory(MemoryGuard):
+    """A memory cgroup (v1 or v2) holding every process of one execution environment."""
+
+    def __init__(self, path: Path, limit_mb: int, version: int) -> None:
+        self.path = path
+        self.version = version
+        self.backend = f"cgroup-v{version}"
+        path.mkdir()
+        limit = str(limit_mb * MB)
+        if version == 1:
+            (path / "memory.limit_in_bytes").write_text(limit)
+            try:  # no swap: going over the limit is an OOM kill, as on AWS
+                (path / "memory.memsw.limit_in_bytes").write_text(limit)
+            except OSError:
+                pass
+        else:
+            (path / "memory.max").write_text(limit)
+            try:
+                (path / "memory.swap.max").write_text("0")
+            except OSError:
+                pass
+        self._oom_base = self._oom_count()
+
+    @classmethod
+    def create(cls, limit_mb: int) -> CgroupMemory | None:
+        """A new cgroup under our own, or None when this machine does not allow it."""
+        if sys.platform != "linux":
+            return None
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            _, controllers, rel = line.split(":", 2)
+            if "memory" in controllers.split(","):
+                parent = _CGROUP_ROOT / "memory" / rel.lstrip("/")
+                version = 1
+                break
+        else:
+            parent = (
+                _CGROUP_ROOT / "unified" if (_CGROUP_ROOT / "unified").is_dir() else _CGROUP_ROOT
+            )
+            rel = next((ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")), "/")
+            parent = parent / rel.lstrip("/")
+            version = 2
+            if not (parent / "cgroup.subtree_control").exists():
+                return None
+            if "memory" not in (parent / "cgroup.subtree_control").read_text().split():
+                return None
+        try:
+            return cls(parent / _next_name(), limit_mb, version)
+        except OSError:
+            return None
+
+    def attach(self, pid: int) -> None:
+        (self.path / "cgroup.procs").write_text(str(pid))
+        self._root = pid
+
+    _root: int | None = None
+
+    def _read(self, name: str) -> str:
+        try:
+            return (self.path / name).read_text()
+        except OSError:
+            return ""
+
+    def peak_mb(self) -> int:
+        """The larger of the cgroup's charged peak and the processes' resident peak.
+
+        Pages of the interpreter and libraries that were already in the page cache are charged
+        to whoever read them first, not to this cgroup; AWS's sandbox reads them itself. The
+        resident peak (VmHWM) counts them, as Max Memory Used does on AWS.
+        """
+        raw = self._read("memory.max_usage_in_bytes" if self.version == 1 else "memory.peak")
+        charged = int(raw.strip() or 0) / MB
+        if self._root is not None:
+            others = [p for p in self.pids() if p != self._root]
+            self._resident = max(self._resident, tree_rss_mb(self._root, others))
+        return int(-(-max(charged, self._resident) // 1))
+
+    _resident = 0.0
+
+    def _oom_count(self) -> int:
+        text = self._read("memory.oom_control" if self.version == 1 else "memory.events")
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def oom_killed(self) -> bool:
+        return self._oom_count() > self._oom_base
+
+    def reset_oom(self) -> None:
+        self._oom_base = self._oom_count()
+
+    def pids(self) -> list[int]:
+        return [int(p) for p in self._read("cgroup.procs").split()]
+
+    def close(self) -> None:
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for _ in range(100):
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                threading.Event().wait(0.01)
+
+
+def _children(pid: int) -> list[int] | None:
+    """Direct children from /proc/PID/task/*/children (None where the kernel lacks it)."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    out: list[int] = []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                out.extend(int(x) for x in f.read().split())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            continue
+    return out
+
+
+def descendants(root: int) -> list[int]:
+    """Every live descendant of `root` (Linux /proc; empty elsewhere)."""
+    out: list[int] = []
+    todo = [root]
+    while todo:
+        kids = _children(todo.pop())
+        if kids is None:
+            return _descendants_by_scan(root)
+        out.extend(kids)
+        todo.extend(kids)
+    return out
+
+
+def _descendants_by_scan(root: int) -> list[int]:
+    """The slow way: read every process's parent from /proc/*/stat."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    children: dict[int, list[int]] = {}
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) of one process in MB, from /proc/PID/status."""
+    rss = hwm = 0.0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1]) / 1024
+                elif line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss, hwm
+
+
+def tree_rss_mb(root: int, others: list[int] | None = None) -> float:
+    """Peak RSS of `root` plus current RSS of the other processes (default: its descendants)."""
+    _, hwm = _rss_mb(root)
+    if hwm == 0:
+        return 0.0
+    others = descendants(root) if others is None else others
+    return hwm + sum(_rss_mb(pid)[0] for pid in others)
+
+
+class PolledMemory(MemoryGuard):
+    """Samples the process tree's RSS; kills it when it goes over the limit."""
+
+    backend = "poll"
+    INTERVAL = 0.005
+
+    def __init__(self, limit_mb: int, on_kill: Callable[[], None] | None = None) -> None:
+        self.limit_mb = limit_mb
+        self._peak = 0.0
+        self._root: int | None = None
+        self._killed = False
+        self._stop = threading.Event()
+        self._on_kill = on_kill
+
+    def attach(self, pid: int) -> None:
+        self._root = pid
+        self._killed = False
+        threading.Thread(target=self._watch, args=(pid,), name="lambda_nb-mem", daemon=True).start()
+
+    def _sample(self, pid: int) -> float:
+        total, hwm = _rss_mb(pid)
+        self._peak = max(self._peak, hwm)
+        for child in descendants(pid):
+            total += _rss_mb(child)[0]
+        self._peak = max(self._peak, total)
+        return total
+
+    def _watch(self, pid: int) -> None:
+        while not self._stop.wait(self.INTERVAL) and self._root == pid:
+            if not os.path.exists(f"/proc/{pid}"):
+                return
+            if self._sample(pid) > self.limit_mb:
+                self._killed = True
+                for p in [pid, *descendants(pid)]:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                return
+
+    def peak_mb(self) -> int:
+        if self._root is not None:
+            self._sample(self._root)
+        return int(-(-self._peak // 1))
+
+    def oom_killed(self) -> bool:
+        return self._killed
+
+    def reset_oom(self) -> None:
+        self._killed = False
+
+    def pids(self) -> list[int]:
+        return descendants(self._root) if self._root is not None else []
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def memory_guard(limit_mb: int, backend: str | None = None) -> MemoryGuard:
+    """The best guard this machine allows (`backend` forces "cgroup", "poll" or "none")."""
+    backend = backend or os.environ.get("LAMBDA_NB_MEMORY_BACKEND") or "auto"
+    if backend in ("auto", "cgroup"):
+        guard = CgroupMemory.create(limit_mb)
+        if guard is not None:
+            return guard
+        if backend == "cgroup":
+            raise OSError("no writable memory cgroup on this machine")
+    if backend in ("auto", "poll") and sys.platform == "linux":
+        return PolledMemory(limit_mb)
+    return NoMemoryLimit()

@@ -1,0 +1,217 @@
+"""The Lambda Runtime API (2018-06-01), served to one execution environment.
+
+Every runtime (ours, AWS's awslambdaric, Node.js, a custom `bootstrap`) talks to the platform
+through this one protocol, as on AWS, so each environment gets its own endpoint: a socket on
+127.0.0.1 with a free port, given to the runtime as `AWS_LAMBDA_RUNTIME_API`.
+
+The server only speaks HTTP; what a request means is decided by the environment behind it
+(`RuntimeAPIHandler`). `GET .../invocation/next` is parked: the environment answers it later
+with `Connection.send`, from the thread that starts the invocation, so delivering an event costs
+no thread hop. HTTP/1.1 keep-alive, TCP_NODELAY, Content-Length or chunked request bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from typing import Protocol
+
+PREFIX = "/2018-06-01/runtime/"
+_REASONS = {
+    200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 413: "Request Entity Too Large", 500: "Internal Server Error",
+}  # fmt: skip
+MAX_BODY = 64 * 1024 * 1024  # refuse anything absurd before reading it
+
+
+class Connection:
+    """One keep-alive connection from the runtime."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buf = b""
+        self._send_lock = threading.Lock()
+
+    def send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
+        head.append(f"Content-Type: {content_type}")
+        for key, value in (headers or {}).items():
+            head.append(f"{key}: {value}")
+        head.append(f"Content-Length: {len(body)}")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        with self._send_lock:
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                pass  # the runtime is gone; its exit is noticed elsewhere
+
+    def send_json(self, status: int, obj: object) -> None:
+        self.send(status, json.dumps(obj, separators=(",", ":")).encode())
+
+    def _recv(self) -> bytes:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("closed")
+        return data
+
+    def _read_until(self, marker: bytes) -> bytes:
+        while marker not in self._buf:
+            if len(self._buf) > 65536:
+                raise ConnectionError("header too large")
+            self._buf += self._recv()
+        head, _, self._buf = self._buf.partition(marker)
+        return head
+
+    def _read_exact(self, n: int) -> bytes:
+        chunks = [self._buf[:n]]
+        got = len(chunks[0])
+        self._buf = self._buf[n:]
+        while got < n:
+            data = self._recv()
+            need = n - got
+            chunks.append(data[:need])
+            self._buf = data[need:]
+            got += min(len(data), need)
+        return b"".join(chunks)
+
+    def read_request(self) -> tuple[str, str, dict[str, str], bytes]:
+        head = self._read_until(b"\r\n\r\n").decode("latin-1")
+        request_line, *header_lines = head.split("\r\n")
+        method, path, _ = request_line.split(" ", 2)
+        headers = {}
+        for line in header_lines:
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        else:
+            length = int(headers.get("content-length") or 0)
+            if length > MAX_BODY:
+                raise ConnectionError("body too large")
+            body = self._read_exact(length)
+        return method, path, headers, body
+
+    def _read_chunked(self) -> bytes:
+        parts = []
+        total = 0
+        while True:
+            size = int(self._read_until(b"\r\n").split(b";")[0], 16)
+            if size == 0:
+                self._read_until(b"\r\n")  # trailers end with an empty line
+                return b"".join(parts)
+            total += size
+            if total > MAX_BODY:
+                raise ConnectionError("body too large")
+            parts.append(self._read_exact(size))
+            self._read_exact(2)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class RuntimeAPIHandler(Protocol):
+    """What the environment behind the endpoint does with each Runtime API call."""
+
+    def on_next(self, conn: Connection) -> None: ...
+
+    def on_response(
+        self, request_id: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, object]: ...
+
+    def on_error(
+        self, request_id: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, object]: ...
+
+    def on_init_error(self, body: bytes, headers: dict[str, str]) -> tuple[int, object]: ...
+
+
+class RuntimeAPIServer:
+    """Listens on 127.0.0.1:<free port>; a thread per connection."""
+
+    def __init__(self, handler: RuntimeAPIHandler) -> None:
+        self.handler = handler
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        self._conns: set[Connection] = set()
+        self._closed = False
+        threading.Thread(target=self._accept, name="lambda_nb-rapi", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                sock, _ = self._listener.accept()
+            except OSError:
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(sock)
+            self._conns.add(conn)
+            threading.Thread(
+                target=self._serve, args=(conn,), name="lambda_nb-rapi-conn", daemon=True
+            ).start()
+
+    def _serve(self, conn: Connection) -> None:
+        try:
+            while not self._closed:
+                method, path, headers, body = conn.read_request()
+                self._dispatch(conn, method, path, headers, body)
+                if headers.get("connection", "").lower() == "close":
+                    break
+        except (ConnectionError, OSError, ValueError):
+            pass
+        finally:
+            self._conns.discard(conn)
+            conn.close()
+
+    def _dispatch(
+        self, conn: Connection, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> None:
+        path = path.split("?", 1)[0]
+        if not path.startswith(PREFIX):
+            conn.send_json(404, {"errorMessage": f"Unknown path {path}", "errorType": "NotFound"})
+            return
+        parts = path[len(PREFIX) :].strip("/").split("/")
+        if parts == ["invocation", "next"]:
+            if method != "GET":
+                conn.send_json(405, _error("Method not allowed", "MethodNotAllowed"))
+            else:
+                self.handler.on_next(conn)  # answered when the next invocation starts
+            return
+        if method != "POST":
+            conn.send_json(405, _error("Method not allowed", "MethodNotAllowed"))
+            return
+        if parts == ["init", "error"]:
+            status, reply = self.handler.on_init_error(body, headers)
+        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] == "response":
+            status, reply = self.handler.on_response(parts[1], body, headers)
+        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] == "error":
+            status, reply = self.handler.on_error(parts[1], body, headers)
+        else:
+            status, reply = 404, _error(f"Unknown path {path}", "NotFound")
+        conn.send_json(status, reply)
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+        for conn in list(self._conns):
+            conn.close()
+
+
+def _error(message: str, error_type: str) -> dict[str, str]:
+    return {"errorMessage": message, "errorType": error_type}

@@ -1,0 +1,150 @@
+"""The local Lambda service: functions, their code revisions, and their execution environments.
+
+Plain Python (no IPython): the magic, the CLI, scripts and tests all use it through
+`lambda_nb.Function`. One service per process (`default_service()`); everything it started ends
+at interpreter exit, and a watchdog (`reaper`) ends it even if the process is killed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lambda_nb.engine.config import FunctionConfig
+from lambda_nb.engine.environment import ExecutionEnvironment
+from lambda_nb.engine.reaper import Reaper
+from lambda_nb.engine.records import LogRecord
+from lambda_nb.runtimes import registry
+
+if TYPE_CHECKING:
+    from lambda_nb.function import Function
+
+
+@dataclass
+class FunctionRevision:
+    """One publication of a function's code and configuration (its task root is read-only)."""
+
+    config: FunctionConfig
+    revision: int
+    task_root: Path
+    runtime: registry.RuntimeCommand
+    environments: list[ExecutionEnvironment] = field(default_factory=list)
+
+
+def code_file_for(handler: str, default: str = "lambda_function.py") -> str:
+    """`app.handler` -> `app.py`; `src/app.handler` -> `src/app.py`."""
+    module, dot, _ = handler.rpartition(".")
+    return f"{module}.py" if dot and module else default
+
+
+class LambdaService:
+    """Holds functions by name and hands out execution environments, one invocation each."""
+
+    def __init__(self, memory_backend: str | None = None) -> None:
+        self.work_dir = Path(tempfile.mkdtemp(prefix="lambda_nb-"))
+        self.memory_backend = memory_backend
+        self.functions: dict[str, Function] = {}
+        self.log_groups: dict[str, dict[str, list[LogRecord]]] = {}
+        self._revisions: dict[str, FunctionRevision] = {}
+        self._counts: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self.reaper = Reaper()
+        self._closed = False
+
+    # ----------------------------------------------------------- functions
+    def publish(self, config: FunctionConfig, files: dict[str, str | bytes]) -> FunctionRevision:
+        """A new revision of `config.name` with these files; the old environments retire."""
+        runtime = registry.resolve(config.runtime, config.runtime_client, config.handler)
+        with self._lock:
+            number = self._counts.get(config.name, 0) + 1
+            self._counts[config.name] = number
+            task_root = self.work_dir / "functions" / config.name / str(number) / "task"
+            task_root.mkdir(parents=True)
+            for rel, content in files.items():
+                path = task_root / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, bytes):
+                    path.write_bytes(content)
+                else:
+                    path.write_text(content, encoding="utf-8")
+            old = self._revisions.get(config.name)
+            rev = FunctionRevision(config, number, task_root, runtime)
+            self._revisions[config.name] = rev
+            self.log_groups.setdefault(config.log_group, {})
+        if old is not None:
+            self._retire(old)
+        return rev
+
+    def revision(self, name: str) -> FunctionRevision | None:
+        return self._revisions.get(name)
+
+    def acquire(self, rev: FunctionRevision) -> ExecutionEnvironment:
+        """An idle environment of this revision, or a new one (concurrency = more environments)."""
+        with self._lock:
+            rev.environments = [e for e in rev.environments if not e.discarded]
+            for env in rev.environments:
+                if not env.busy:
+                    env.busy = True
+                    return env
+            env = ExecutionEnvironment(
+                rev.config, rev.revision, rev.task_root, rev.runtime, self.work_dir,
+                reaper=self.reaper, memory_backend=self.memory_backend,
+            )  # fmt: skip
+            env.busy = True
+            rev.environments.append(env)
+            self.log_groups.setdefault(rev.config.log_group, {})[env.log_stream] = env.records
+            return env
+
+    def release(self, env: ExecutionEnvironment) -> None:
+        with self._lock:
+            env.busy = False
+        if env.discarded:
+            env.close()
+
+    def reset(self, name: str) -> None:
+        """End every environment of `name`; its next invoke is a cold start."""
+        rev = self._revisions.get(name)
+        if rev is not None:
+            self._retire(rev)
+
+    def _retire(self, rev: FunctionRevision) -> None:
+        with self._lock:
+            envs, rev.environments = rev.environments, []
+        for env in envs:
+            env.close()
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            rev = self._revisions.pop(name, None)
+            self.functions.pop(name, None)
+        if rev is not None:
+            self._retire(rev)
+
+    def close(self) -> None:
+        """End everything this service started."""
+        if self._closed:
+            return
+        self._closed = True
+        for name in list(self._revisions):
+            self.remove(name)
+        self.reaper.close()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+_default: LambdaService | None = None
+_default_lock = threading.Lock()
+
+
+def default_service() -> LambdaService:
+    """The process-wide service, created on first use and closed at interpreter exit."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = LambdaService()
+            atexit.register(_default.close)
+        return _default
