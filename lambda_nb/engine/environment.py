@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -74,6 +75,20 @@ def exit_reason(returncode: int) -> str:
         name = _SIGNAL_NAMES.get(signal.Signals(-returncode), signal.Signals(-returncode).name)
         return f"Runtime exited with error: signal: {name}"
     return f"Runtime exited with error: exit status {returncode}"
+
+
+_PLATFORM_ERROR_TYPE = re.compile(r"^(Runtime|Function)\.[A-Z][a-zA-Z]+$")
+
+
+def platform_error_type(runtime_type: object) -> str:
+    """The Error Type the platform logs for a runtime-reported fault.
+
+    RAPID keeps the runtime's errorType only if it looks like `Runtime.X`/`Function.X`, else
+    `Runtime.Unknown` (RIE fatalerror.go); the caller still gets the runtime's body unchanged.
+    """
+    if isinstance(runtime_type, str) and _PLATFORM_ERROR_TYPE.match(runtime_type):
+        return runtime_type
+    return "Runtime.Unknown"
 
 
 def timeout_error(request_id: str, timeout: float) -> dict[str, str]:
@@ -396,7 +411,7 @@ class ExecutionEnvironment:
         if oom:
             return self._init_fault(duration_ms, "Runtime.OutOfMemory", exited or -9, request_id)
         if init_error is not None:
-            error_type = init_error.get("errorType") or "Runtime.Unknown"
+            error_type = platform_error_type(init_error.get("errorType"))
             return _InitOutcome(False, duration_ms, "error", error_type, init_error)
         if exited is not None:
             return self._init_fault(duration_ms, "Runtime.ExitError", exited, request_id)
