@@ -1,4 +1,4 @@
-"""Shared fixtures: real functions in a real local service, and a check that nothing outlives them."""
+"""Shared fixtures: real functions in a real local service; nothing may outlive them."""
 
 from __future__ import annotations
 

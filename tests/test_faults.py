@@ -313,10 +313,8 @@ def test_child_process_left_running_is_frozen_and_ended(make_function, client: s
 
 
 def test_interrupt_aborts_and_next_invoke_works(make_function, client: str) -> None:
-    fn = make_function(
-        "import time\ndef lambda_handler(event, context):\n    time.sleep(event['s'])\n    return 1\n",
-        timeout=30, runtime_client=client,
-    )  # fmt: skip
+    code = "import time\ndef lambda_handler(event, context):\n    time.sleep(event['s'])\n"
+    fn = make_function(code + "    return 1\n", timeout=30, runtime_client=client)
 
     def interrupt(inv):
         raise KeyboardInterrupt
