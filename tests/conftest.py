@@ -14,6 +14,8 @@ from lambda_nb import Function
 from lambda_nb.engine.service import LambdaService
 
 _names = itertools.count(1)
+# Which runtime client tests use unless they choose (AWS's awslambdaric is the oracle).
+DEFAULT_CLIENT = os.environ.get("LAMBDA_NB_TEST_CLIENT", "lambda_nb")
 
 
 def processes_with_env(marker: str) -> list[int]:
@@ -47,6 +49,7 @@ def make_function(service: LambdaService) -> Iterator[Callable[..., Function]]:
 
     def make(code: str, **options: object) -> Function:
         options.setdefault("name", f"fn-{os.getpid()}-{next(_names)}")
+        options.setdefault("runtime_client", DEFAULT_CLIENT)
         fn = Function.from_source(code, service=service, **options)  # type: ignore[arg-type]
         made.append(fn)
         return fn

@@ -66,15 +66,10 @@ def split_lines(
     del buf[:cut]
     now = time.time()
     out = []
-    for line in chunk.decode("utf-8", "replace").splitlines(keepends=True):
-        if line.strip("\n"):
-            out.append(
-                LogRecord(
-                    first_ts if not out else now,
-                    line if line.endswith("\n") else line + "\n",
-                    source,
-                )
-            )
+    text = chunk.decode("utf-8", "replace")
+    for line in text.split("\n"):  # only LF ends a record; CR stays inside (as on AWS)
+        if line:
+            out.append(LogRecord(first_ts if not out else now, line + "\n", source))
     return out
 
 

@@ -1,0 +1,82 @@
+"""Pure parts of the engine: platform line formats, billing, log framing and line splitting."""
+
+from __future__ import annotations
+
+import signal
+
+from lambda_nb.engine import platform_lines as pl
+from lambda_nb.engine.environment import exit_reason, platform_error_type
+from lambda_nb.engine.logs import decode_frames, split_lines
+
+
+def frame(kind: int, message: str, micros: int = 1_700_000_000_000_000) -> bytes:
+    body = message.encode()
+    return kind.to_bytes(4, "big") + len(body).to_bytes(4, "big") + micros.to_bytes(8, "big") + body
+
+
+def test_report_line_success_and_cold():
+    assert pl.report("r", 3.011, 4, 128, 36) == (
+        "REPORT RequestId: r\tDuration: 3.01 ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\t"
+        "Max Memory Used: 36 MB\t\n"
+    )
+    assert pl.report("r", 1.5, 112, 128, 36, 110.1).endswith("Init Duration: 110.10 ms\t\n")
+
+
+def test_report_line_failures():
+    assert pl.report("r", 3000, 3000, 128, 64, status="timeout").endswith(
+        "Max Memory Used: 64 MB\tStatus: timeout\n"
+    )
+    line = pl.report("r", 5, 556, 256, 256, 551.73, "error", "Runtime.OutOfMemory")
+    assert line.endswith(
+        "Init Duration: 551.73 ms\tStatus: error\tError Type: Runtime.OutOfMemory\n"
+    )
+
+
+def test_billing_rounds_up_to_the_ms_and_includes_init():
+    assert pl.billed_duration_ms(3.01, None) == 4
+    assert pl.billed_duration_ms(2.90, None) == 3
+    assert pl.billed_duration_ms(179.73, 627.91) == 808  # the CAP-PY311 capture
+    assert pl.billed_duration_ms(3000.0, None) == 3000
+
+
+def test_other_platform_lines():
+    assert pl.start("r", "$LATEST") == "START RequestId: r Version: $LATEST\n"
+    assert pl.end("r") == "END RequestId: r\n"
+    assert pl.init_report(10000.09, "init", "timeout", None) == (
+        "INIT_REPORT Init Duration: 10000.09 ms\tPhase: init\tStatus: timeout\n"
+    )
+    assert pl.timed_out(1604987217.874, "r", 3).endswith(" r Task timed out after 3.00 seconds\n")
+    assert pl.timed_out(1604987217.874, "r", 3).startswith("2020-11-10T05:46:57.874Z")
+
+
+def test_exit_reasons_use_rapids_words():
+    assert exit_reason(0) == "Runtime exited without providing a reason"
+    assert exit_reason(127) == "Runtime exited with error: exit status 127"
+    assert exit_reason(-signal.SIGKILL) == "Runtime exited with error: signal: killed"
+    assert exit_reason(-signal.SIGSEGV) == "Runtime exited with error: signal: segmentation fault"
+
+
+def test_platform_error_type():
+    assert platform_error_type("Runtime.ImportModuleError") == "Runtime.ImportModuleError"
+    assert platform_error_type("Function.ResponseSizeTooLarge") == "Function.ResponseSizeTooLarge"
+    assert platform_error_type("ValueError") == "Runtime.Unknown"
+    assert platform_error_type(None) == "Runtime.Unknown"
+
+
+def test_frames_one_record_per_call_with_level():
+    buf = bytearray(frame(0xA55A000F, "[INFO]\tline one\nline two\n") + frame(0xA55A0016, "{}"))
+    buf += frame(0xA55A0003, "partial")[:10]
+    records = decode_frames(buf)
+    assert [(r.message, r.level, r.source) for r in records] == [
+        ("[INFO]\tline one\nline two\n", "INFO", "runtime"),
+        ("{}", "ERROR", "runtime"),
+    ]
+    assert records[0].timestamp == 1_700_000_000.0
+    assert len(buf) == 10  # the incomplete frame waits for its remaining bytes
+
+
+def test_split_lines_keeps_partial_tail_until_final():
+    buf = bytearray(b"a\n\nb\rc\ntail")
+    assert [r.message for r in split_lines(buf, "stdout", 1.0)] == ["a\n", "b\rc\n"]
+    assert buf == b"tail"
+    assert [r.message for r in split_lines(buf, "stdout", 1.0, final=True)] == ["tail\n"]
