@@ -158,6 +158,7 @@ class ExecutionEnvironment:
         self._init_error: dict[str, Any] | None = None
         self._exited: int | None = None
         self._frozen = False
+        self._frozen_pids: set[int] = set()
         self._in_init = False
         self.started = False  # INIT_START written: the environment exists
         self.busy = False  # handed to an invocation by the service
@@ -255,35 +256,32 @@ class ExecutionEnvironment:
                 self._exited = code
                 self._cv.notify_all()
 
-    def _signal(self, sig: int) -> None:
-        """Send `sig` to every process of the environment."""
+    def _signal(self, sig: int, pids: set[int] | None = None) -> None:
+        """Send `sig` to the runtime's process group and to `pids` (those outside the group)."""
         proc = self.proc
         if proc is None:
             return
-        if sig == signal.SIGKILL:  # also whatever left the process group
-            pids = set(self.memory.pids()) | set(descendants(proc.pid))
-        elif isinstance(self.memory, CgroupMemory):  # cheap: one small file
-            pids = set(self.memory.pids())
-        else:
-            pids = set()
         try:
             os.killpg(proc.pid, sig)
         except OSError:
             pass
-        for pid in pids:
+        for pid in pids or ():
             try:
                 os.kill(pid, sig)
             except OSError:
                 pass
 
     def _freeze(self) -> None:
-        if not self._frozen:
-            self._signal(signal.SIGSTOP)
+        if not self._frozen and self.proc is not None:
+            # A process that left the group (setsid) is still in the cgroup: stop it too.
+            cheap = isinstance(self.memory, CgroupMemory)
+            self._frozen_pids = set(self.memory.pids()) - {self.proc.pid} if cheap else set()
+            self._signal(signal.SIGSTOP, self._frozen_pids)
             self._frozen = True
 
     def _thaw(self) -> None:
         if self._frozen:
-            self._signal(signal.SIGCONT)
+            self._signal(signal.SIGCONT, self._frozen_pids)
             self._frozen = False
 
     def _kill_runtime(self) -> None:
@@ -291,7 +289,8 @@ class ExecutionEnvironment:
         proc = self.proc
         if proc is None:
             return
-        self._signal(signal.SIGKILL)
+        # Everything in the cgroup or below the runtime, even what left the process group.
+        self._signal(signal.SIGKILL, set(self.memory.pids()) | set(descendants(proc.pid)))
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
@@ -573,8 +572,6 @@ class ExecutionEnvironment:
             kind, body, headers = result
             if outcome == "exited":
                 self._kill_runtime()
-            else:
-                self._drain_logs()
             if kind == "response":
                 inv.status = "success"
                 inv.raw_payload = body
@@ -593,7 +590,7 @@ class ExecutionEnvironment:
             duration_ms=round(duration_ms, 2),
             billed_duration_ms=billed,
             memory_size_mb=self.config.memory,
-            max_memory_used_mb=max(peak_mb, self.memory.peak_mb()),
+            max_memory_used_mb=peak_mb,
             init_duration_ms=None if init_ms is None else round(init_ms, 2),
             status=status,
             error_type=error_type,

@@ -68,6 +68,7 @@ class CgroupMemory(MemoryGuard):
 
     def __init__(self, path: Path, limit_mb: int, version: int) -> None:
         self.path = path
+        self._dir = str(path)
         self.version = version
         self.backend = f"cgroup-v{version}"
         path.mkdir()
@@ -124,10 +125,7 @@ class CgroupMemory(MemoryGuard):
     _root: int | None = None
 
     def _read(self, name: str) -> str:
-        try:
-            return (self.path / name).read_text()
-        except OSError:
-            return ""
+        return _read_small(f"{self._dir}/{name}").decode()
 
     def peak_mb(self) -> int:
         """The larger of the cgroup's charged peak and the processes' resident peak.
@@ -232,19 +230,31 @@ def _descendants_by_scan(root: int) -> list[int]:
     return out
 
 
+def _read_small(path: str) -> bytes:
+    """One small /proc or cgroup file, with as few syscalls as possible (hot path)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, 8192)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def _field_kb(status: bytes, key: bytes) -> float:
+    at = status.find(key)
+    if at < 0:
+        return 0.0
+    return int(status[at + len(key) : status.index(b"kB", at)]) / 1024
+
+
 def _rss_mb(pid: int) -> tuple[float, float]:
     """(current RSS, peak RSS) of one process in MB, from /proc/PID/status."""
-    rss = hwm = 0.0
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmRSS:"):
-                    rss = int(line.split()[1]) / 1024
-                elif line.startswith(b"VmHWM:"):
-                    hwm = int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return rss, hwm
+    status = _read_small(f"/proc/{pid}/status")
+    return _field_kb(status, b"VmRSS:"), _field_kb(status, b"VmHWM:")
 
 
 def tree_rss_mb(root: int, others: list[int] | None = None) -> float:
