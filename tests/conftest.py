@@ -35,6 +35,11 @@ def processes_with_env(marker: str) -> list[int]:
     return found
 
 
+@pytest.fixture(name="processes_with_env")
+def processes_with_env_fixture() -> Callable[[str], list[int]]:
+    return processes_with_env
+
+
 @pytest.fixture(scope="module")
 def service() -> Iterator[LambdaService]:
     svc = LambdaService()

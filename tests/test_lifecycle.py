@@ -1,0 +1,52 @@
+"""Lifecycle edges: the 10 s init limit, and no runtime outliving the process that owns it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+
+def test_init_over_ten_seconds_is_cut_and_retried_in_the_invoke_phase(make_function):
+    fn = make_function(
+        "import time\ntime.sleep(60)\ndef lambda_handler(event, context):\n    return 1\n", timeout=2
+    )
+    started = time.monotonic()
+    inv = fn.invoke({})
+    assert time.monotonic() - started < 10 + 2 + 3
+    init_reports = [r.message for r in inv.logs if r.message.startswith("INIT_REPORT")]
+    assert len(init_reports) == 1
+    assert init_reports[0].startswith("INIT_REPORT Init Duration: 100")
+    assert init_reports[0].endswith("\tPhase: init\tStatus: timeout\n")
+    # The retry inside the invoke phase is bounded by the function timeout.
+    assert inv.status == "timeout"
+    assert inv.error["errorMessage"].endswith("Task timed out after 2.00 seconds")
+    assert inv.report.status == "timeout" and inv.report.duration_ms == 2000
+
+
+def test_no_runtime_survives_its_owner_being_killed(processes_with_env):
+    owner = textwrap.dedent(
+        """
+        import sys, time
+        from lambda_nb import Function
+        fn = Function.from_source(
+            "import subprocess\\nsubprocess.Popen(['sleep', '300'], start_new_session=True)\\n"
+            "def lambda_handler(e, c):\\n    return 1\\n",
+            name="orphan-check",
+        )
+        inv = fn.invoke({})
+        print(inv.environment, flush=True)
+        time.sleep(300)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", owner], stdout=subprocess.PIPE, text=True)
+    stream = proc.stdout.readline().strip()
+    assert stream, "the owner did not invoke"
+    assert processes_with_env(stream), "the environment should be alive (frozen) while its owner runs"
+    proc.kill()  # SIGKILL: no atexit hooks run
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while processes_with_env(stream) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_with_env(stream) == []
