@@ -1,0 +1,158 @@
+"""`lambda-nb`: invoke a handler file from a shell, as `aws lambda invoke` would show it.
+
+`lambda-nb invoke FILE --event EVENT` prints the log records (platform and application) to
+stderr as they are written and the response or error body (JSON) to stdout. Exit status:
+0 success, 1 function error, 2 usage error, 130 interrupted. `lambda-nb event ...` is the
+events catalog's own command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from lambda_nb import __version__
+from lambda_nb.commands import CommandError, parse_env, require_events, resolve_event
+
+if TYPE_CHECKING:
+    from lambda_nb.engine.records import Invocation, LogRecord
+
+EXIT_OK, EXIT_FUNCTION_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lambda-nb", description="Run AWS Lambda handlers in a local execution environment."
+    )
+    parser.add_argument("--version", action="version", version=f"lambda-nb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    inv = sub.add_parser(
+        "invoke",
+        help="invoke a handler file once",
+        description="Invoke FILE's handler with EVENT: logs go to stderr, the response or "
+        "error body to stdout.",
+    )
+    inv.add_argument("file", metavar="FILE", help="the handler module, e.g. lambda_function.py")
+    inv.add_argument(
+        "--event",
+        "-e",
+        metavar="EVENT",
+        help="JSON literal, @path/to/event.json (@- = stdin) or a catalog spec "
+        'such as s3.put(key="a b.txt"); default {}',
+    )
+    inv.add_argument(
+        "--handler", metavar="H", help="module.function (default: STEM.lambda_handler)"
+    )
+    inv.add_argument("--timeout", type=float, metavar="S", help="timeout in seconds, 1-900")
+    inv.add_argument("--memory", type=int, metavar="MB", help="memory size in MB, 128-10240")
+    inv.add_argument("--runtime", metavar="R", help="e.g. python3.12 (an interpreter on PATH)")
+    inv.add_argument("--runtime-client", metavar="C", help="lambda_nb (default) or awslambdaric")
+    inv.add_argument("--log-format", metavar="F", help="Text or JSON")
+    inv.add_argument("--log-level", metavar="L", help="application log level (JSON only)")
+    inv.add_argument(
+        "--env", nargs="+", action="extend", metavar="K=V", help="environment variables"
+    )
+    inv.add_argument("--name", metavar="N", help="function name (default: my-function)")
+    inv.add_argument("--quiet", "-q", action="store_true", help="do not print the log records")
+    sub.add_parser(
+        "event", help="build a sample event (see `lambda-nb event --help`)", add_help=False
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["event"]:
+        return _event(args_list[1:])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, errors exit 2
+        return int(exc.code or 0)
+    try:
+        return _invoke(args)
+    except CommandError as exc:
+        print(f"lambda-nb: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _event(argv: list[str]) -> int:
+    try:
+        events = require_events()
+    except CommandError as exc:
+        print(f"lambda-nb: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return int(events.cli_main(argv))
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "handler": args.handler,
+        "timeout": args.timeout,
+        "memory": args.memory,
+        "runtime": args.runtime,
+        "runtime_client": args.runtime_client,
+        "log_format": args.log_format,
+        "log_level": args.log_level,
+        "environment": parse_env(args.env),
+        "name": args.name,
+    }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from lambda_nb.engine.errors import ConfigError, InvokeError
+    from lambda_nb.engine.records import payload_json
+    from lambda_nb.function import Function
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    event = resolve_event(args.event, None, Path.cwd())
+    try:
+        fn = Function.from_file(path, **_options(args))  # handler default: <stem>.lambda_handler
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    printer = _LogPrinter(sys.stderr, quiet=args.quiet)
+    try:
+        inv = fn.invoke(event, on_progress=printer)
+    except InvokeError as exc:
+        print(f"lambda-nb: {exc}", file=sys.stderr)
+        return EXIT_FUNCTION_ERROR
+    except KeyboardInterrupt:
+        last = fn.history[-1] if fn.history else None
+        if last is not None:
+            printer(last)
+        print("lambda-nb: interrupted; the invocation was aborted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        fn.close()
+    printer(inv)
+    sys.stdout.write(payload_json(inv) + "\n")
+    sys.stdout.flush()
+    return EXIT_OK if inv.status == "success" else EXIT_FUNCTION_ERROR
+
+
+class _LogPrinter:
+    """Prints each log record once, as it appears, the way CloudWatch shows it."""
+
+    def __init__(self, stream: TextIO, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.seen = 0
+
+    def __call__(self, inv: Invocation) -> None:
+        records: list[LogRecord] = list(inv.logs)
+        new, self.seen = records[self.seen :], len(records)
+        if self.quiet or not new:
+            return
+        for rec in new:
+            self.stream.write(rec.message if rec.message.endswith("\n") else rec.message + "\n")
+        self.stream.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

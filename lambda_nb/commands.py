@@ -1,0 +1,201 @@
+"""What the magic and the CLI share: splitting an option line, reading an EVENT, `--env K=V`.
+
+No IPython here, and no Lambda logic either: these turn user text into the arguments of
+`Function.from_source(...)` and `fn.invoke(event)`. Errors are `CommandError` (a ValueError);
+the magic turns them into UsageError, the CLI into exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+DEFAULT_NAME = "my-function"
+DEFAULT_HANDLER = "lambda_function.lambda_handler"
+LOG_FORMATS = ("Text", "JSON")
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_QUOTES = "'\""
+
+
+class CommandError(ValueError):
+    """A bad option or EVENT, with a message that names the problem."""
+
+
+def split_line(line: str) -> list[str]:
+    """Split a magic line on whitespace, keeping quoted text and bracketed groups whole.
+
+    IPython's own splitter (shlex, non-POSIX) cuts `s3.put(key="a b.txt")` and an unquoted
+    `{"a": 1, "b": 2}` into pieces and leaves quotes in tokens; here a token runs until
+    whitespace outside quotes and brackets, and one pair of quotes around a whole token is
+    removed, so `--event '{"x": 1}'`, `--event {"x": 1}` and `--env "K=a b"` all do what they say.
+    A line whose brackets do not balance is split on whitespace and quotes alone.
+    """
+    try:
+        return _split(line, brackets=True)
+    except _Unbalanced:
+        return _split(line, brackets=False)
+
+
+class _Unbalanced(Exception):
+    pass
+
+
+def _split(line: str, *, brackets: bool) -> list[str]:
+    tokens: list[str] = []
+    buf: list[str] = []
+    closers: list[str] = []
+    quote = ""
+    escaped = False
+    started = False
+    for ch in line:
+        if quote:
+            buf.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+            continue
+        if ch.isspace() and not closers:
+            if started:
+                tokens.append(unquote("".join(buf)))
+                buf, started = [], False
+            continue
+        started = True
+        buf.append(ch)
+        if ch in _QUOTES:
+            quote = ch
+        elif brackets and ch in _OPEN:
+            closers.append(_OPEN[ch])
+        elif closers and ch == closers[-1]:
+            closers.pop()
+    if quote:
+        raise CommandError(f"unterminated {quote} quote in: {line.strip()}")
+    if closers:
+        raise _Unbalanced
+    if started:
+        tokens.append(unquote("".join(buf)))
+    return tokens
+
+
+def unquote(token: str) -> str:
+    """Remove one pair of matching quotes around the whole token (as a shell would)."""
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in _QUOTES:
+        return token[1:-1]
+    return token
+
+
+def parse_env(items: Iterable[str] | None) -> dict[str, str] | None:
+    """`K=V` pairs into a dict; None when there are none (the function keeps no variables)."""
+    env: dict[str, str] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--env expects KEY=VALUE, got {item!r}")
+        env[unquote(key)] = unquote(value)
+    return env or None
+
+
+def events_module() -> ModuleType | None:
+    """The events catalog, if this install has it (complete enough to build events)."""
+    try:
+        module = import_module("lambda_nb.events")
+    except ModuleNotFoundError as exc:
+        if exc.name != "lambda_nb.events":
+            raise
+        return None
+    wanted = ("is_spec", "parse_spec", "build", "catalog", "parse_cli_params", "cli_main")
+    return module if all(hasattr(module, name) for name in wanted) else None
+
+
+def require_events() -> ModuleType:
+    module = events_module()
+    if module is None:
+        raise CommandError("the events catalog (lambda_nb.events) is not available in this install")
+    return module
+
+
+def _event_error(module: ModuleType | None) -> tuple[type[BaseException], ...]:
+    error = getattr(module, "EventError", None) if module else None
+    return (error,) if isinstance(error, type) else ()
+
+
+def resolve_event(
+    text: str | None, namespace: Mapping[str, Any] | None = None, base: Path | None = None
+) -> Any:
+    """Turn an EVENT argument into the event.
+
+    In order: none -> `{}`; `@path` -> that JSON file (`@-` reads stdin); a name bound in
+    `namespace` (the notebook's variables) -> its value; a JSON literal; an events-catalog spec
+    such as `s3.put(key="a b.txt")`.
+    """
+    if text is None:
+        return {}
+    text = unquote(text.strip())
+    if text.startswith("@"):
+        return _read_event_file(text[1:], base)
+    if namespace is not None and text.isidentifier() and text in namespace:
+        return namespace[text]
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        json_error = exc
+    module = events_module()
+    if module is not None and (module.is_spec(text) or _looks_like_spec(text)):
+        try:
+            name, params = module.parse_spec(text)
+            return module.build(name, **params)
+        except _event_error(module) as exc:
+            raise CommandError(f"--event {text}: {exc}") from exc
+    if text.isidentifier() and namespace is not None:
+        raise CommandError(f"--event {text}: no variable named {text!r} (and not JSON)")
+    hint = "" if module is not None else "; the events catalog is not available in this install"
+    if _looks_like_spec(text) and module is None:
+        raise CommandError(f"--event {text}: looks like a catalog spec{hint}")
+    kinds = (
+        "JSON, @file, a variable name or a catalog spec"
+        if namespace is not None
+        else ("JSON, @file or a catalog spec")
+    )
+    raise CommandError(f"--event {text}: expected {kinds} ({json_error}){hint}")
+
+
+def _looks_like_spec(text: str) -> bool:
+    """`word.word` or `word.word(...)`: meant as a catalog spec even if the name is misspelt."""
+    head, paren, _ = text.partition("(")
+    parts = head.strip().split(".")
+    shaped = len(parts) == 2 and all(p.replace("-", "_").isidentifier() for p in parts)
+    return shaped and (not paren or text.rstrip().endswith(")"))
+
+
+def _read_event_file(path: str, base: Path | None) -> Any:
+    path = unquote(path)
+    if path == "-":
+        source, data = "stdin", sys.stdin.read()
+    else:
+        file = Path(path).expanduser()
+        if base is not None and not file.is_absolute():
+            file = base / file
+        source = str(file)
+        try:
+            data = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"--event @{path}: cannot read {source}: {exc.strerror}") from exc
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise CommandError(f"--event @{path}: {source} is not JSON: {exc}") from exc
+
+
+def function_failed_message(inv: Any) -> str:
+    """One line for a failed invocation, e.g. for `raise_on_error`."""
+    error = inv.error or {}
+    what = ": ".join(str(x) for x in (error.get("errorType"), error.get("errorMessage")) if x)
+    return f"{inv.function_name} rev {inv.revision} {inv.status}" + (f": {what}" if what else "")

@@ -1,0 +1,363 @@
+"""The `%%lambda` cell magic and the `%lambda` line magic: glue between IPython and the engine.
+
+Everything Lambda-like happens in `lambda_nb.function.Function`; this module parses options,
+resolves the event, shows the Invocation while it runs and stores results in the namespace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import (
+    MagicArgumentParser,
+    argument,
+    magic_arguments,
+)
+from IPython.display import display as show
+from traitlets import Bool, Enum, Float, Int, Unicode
+
+from lambda_nb.commands import (
+    DEFAULT_HANDLER,
+    DEFAULT_NAME,
+    LOG_FORMATS,
+    CommandError,
+    function_failed_message,
+    parse_env,
+    require_events,
+    resolve_event,
+    split_line,
+)
+from lambda_nb.render import static
+
+if TYPE_CHECKING:
+    from lambda_nb.engine.records import Invocation
+    from lambda_nb.function import Function
+
+UPDATE_INTERVAL_S = 0.05  # at most one display update per 50 ms while logs stream in
+CELL_HEADER = "# %%lambda\n"  # the magic line is cell line 1, so the code starts on line 2
+
+
+class FunctionFailed(Exception):
+    """Raised after display when `LambdaMagics.raise_on_error` is set and the function failed."""
+
+
+def unregister(ipython: Any) -> None:
+    """Remove the magics (IPython has no public way to unregister a Magics class)."""
+    manager = ipython.magics_manager
+    for kind in ("cell", "line"):
+        manager.magics[kind].pop("lambda", None)
+    manager.registry.pop("LambdaMagics", None)
+
+
+def choose_view(title: str, mode: str) -> static.StaticView:
+    """The seam where the live widget view will plug in; today every mode is the static view."""
+    return static.StaticView(title)
+
+
+def _line_parser() -> MagicArgumentParser:
+    parser = MagicArgumentParser(
+        prog="lambda",
+        description="Work with the functions defined by %%lambda cells.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=MagicArgumentParser)
+    p = sub.add_parser("invoke", help="invoke a function again")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--event", "-e", metavar="EVENT", help="JSON, @file, a variable or a spec")
+    p.add_argument("-o", "--out", metavar="VAR", help="store the Invocation in VAR")
+    sub.add_parser("list", help="the functions defined in this kernel")
+    p = sub.add_parser("logs", help="the log group of a function: its streams and records")
+    p.add_argument("name", metavar="NAME")
+    p = sub.add_parser("history", help="the invocations of a function")
+    p.add_argument("name", metavar="NAME")
+    p = sub.add_parser("reset", help="end a function's environments (next invoke is cold)")
+    p.add_argument("name", metavar="NAME")
+    sub.add_parser("events", help="the sample-event catalog")
+    sub.add_parser(
+        "event",
+        help="build a sample event: event SOURCE.TYPE [--param v ...] [-o VAR]",
+        add_help=False,
+    )
+    return parser
+
+
+LINE_PARSER = _line_parser()
+LINE_HELP = LINE_PARSER.format_help()
+
+
+@magics_class
+class LambdaMagics(Magics):
+    """Run a cell as an AWS Lambda function in a local execution environment.
+
+    The cell is the function's code, saved as the handler module (`lambda_function.py` by
+    default) below a one-line `# %%lambda` header, so line N of that file is line N of the cell
+    as the editor numbers it. Re-running the cell publishes a new revision: the next invoke is
+    cold. Defaults are configurable, e.g. `%config LambdaMagics.timeout = 10`.
+    """
+
+    timeout = Float(3.0, help="Default timeout in seconds (1-900; Lambda's default 3).").tag(
+        config=True
+    )
+    memory = Int(128, help="Default memory size in MB (128-10240).").tag(config=True)
+    handler = Unicode(DEFAULT_HANDLER, help="Default handler, module.function.").tag(config=True)
+    log_format = Enum(LOG_FORMATS, "Text", help="Default log format: Text or JSON.").tag(
+        config=True
+    )
+    log_level = Unicode(None, allow_none=True, help="Default app log level (JSON only).").tag(
+        config=True
+    )
+    runtime = Unicode(
+        None, allow_none=True, help="Default runtime, e.g. python3.12; None = the kernel's Python."
+    ).tag(config=True)
+    runtime_client = Unicode("lambda_nb", help="Runtime client: lambda_nb or awslambdaric.").tag(
+        config=True
+    )
+    display = Enum(
+        ["auto", "static", "none"],
+        "auto",
+        help="How to show invocations: auto (best available), static (text/html), none.",
+    ).tag(config=True)
+    raise_on_error = Bool(
+        False, help="Fail the cell when the function fails (use in CI, e.g. under nbmake)."
+    ).tag(config=True)
+
+    # ------------------------------------------------------------------ %%lambda
+
+    @no_var_expand
+    @magic_arguments(name="lambda")
+    @argument("name", nargs="?", metavar="NAME", help=f"function name (default {DEFAULT_NAME})")
+    @argument("--handler", metavar="H", help="handler as module.function (default from config)")
+    @argument("--timeout", type=float, metavar="S", help="timeout in seconds, 1-900")
+    @argument("--memory", type=int, metavar="MB", help="memory size in MB, 128-10240")
+    @argument("--env", nargs="+", action="extend", metavar="K=V", help="environment variables")
+    @argument("--log-format", metavar="F", help="Text or JSON")
+    @argument("--log-level", metavar="L", help="application log level (JSON format only)")
+    @argument("--runtime", metavar="R", help="e.g. python3.12 (an interpreter on PATH)")
+    @argument("--runtime-client", metavar="C", help="lambda_nb (default) or awslambdaric")
+    @argument(
+        "--event",
+        "-e",
+        metavar="EVENT",
+        help='JSON literal, @path/to/event.json, a variable name, or s3.put(key="x")',
+    )
+    @argument("--no-invoke", action="store_true", help="publish the code without invoking it")
+    @argument(
+        "-o",
+        "--out",
+        metavar="VAR",
+        help="store the Invocation in VAR (the Function with --no-invoke)",
+    )
+    @cell_magic("lambda")
+    def lambda_(self, line: str, cell: str) -> None:
+        """Define (publish) a Lambda function from the cell and invoke it with EVENT."""
+        __tracebackhide__ = True
+        args = self._parse(self.lambda_.parser, line)
+        name = args.name or DEFAULT_NAME
+        event = None if args.no_invoke else self._event(args.event)
+        fn = self._publish(name, cell, args)
+        if args.no_invoke:
+            if args.out:
+                self.shell.user_ns[args.out] = fn
+            print(f"Published {fn.name} rev {fn.revision} (not invoked)")
+            return
+        self._invoke(fn, event, args.out)
+
+    def _settings(self, args: argparse.Namespace) -> dict[str, Any]:
+        def pick(option: Any, default: Any) -> Any:
+            return default if option is None else option
+
+        return {
+            "handler": pick(args.handler, self.handler),
+            "timeout": pick(args.timeout, self.timeout),
+            "memory": pick(args.memory, self.memory),
+            "environment": self._guard(parse_env, args.env),
+            "log_format": pick(args.log_format, self.log_format),
+            "log_level": pick(args.log_level, self.log_level),
+            "runtime": pick(args.runtime, self.runtime),
+            "runtime_client": pick(args.runtime_client, self.runtime_client),
+        }
+
+    def _publish(self, name: str, cell: str, args: argparse.Namespace) -> Function:
+        from lambda_nb.engine.errors import ConfigError
+        from lambda_nb.engine.service import code_file_for
+        from lambda_nb.function import Function
+
+        settings = self._settings(args)
+        try:
+            fn = Function.from_source(CELL_HEADER + cell, name=name, **settings)
+        except ConfigError as exc:
+            raise UsageError(f"%%lambda {name}: {exc}") from None
+        module_file = code_file_for(str(settings["handler"]))
+        static.mark_cell_module(fn.name, module_file.replace("\\", "/").rsplit("/", 1)[-1])
+        return fn
+
+    # ------------------------------------------------------------------ %lambda
+
+    @no_var_expand
+    @line_magic("lambda")
+    def lambda_line(self, line: str) -> None:
+        """Work with the functions that %%lambda cells defined (see the commands below)."""
+        __tracebackhide__ = True
+        tokens = self._guard(split_line, line)
+        if not tokens:
+            raise UsageError(
+                "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
+                "reset NAME, events, event SOURCE.TYPE (see %lambda?)"
+            )
+        if tokens[0] == "event":
+            self._event_command(tokens[1:])
+            return
+        args = LINE_PARSER.parse_args(tokens)
+        if args.command == "list":
+            from lambda_nb.engine.service import default_service
+
+            show(static.FunctionsView(default_service().functions.values()))
+        elif args.command == "events":
+            self._show_catalog()
+        elif args.command == "invoke":
+            fn = self._function(args.name)
+            self._invoke(fn, self._event(args.event), args.out)
+        elif args.command == "logs":
+            fn = self._function(args.name)
+            show(static.LogGroupView(fn.name, fn.log_group))
+        elif args.command == "history":
+            fn = self._function(args.name)
+            show(static.HistoryView(fn.name, fn.history))
+        elif args.command == "reset":
+            fn = self._function(args.name)
+            fn.reset()
+            print(f"Reset {fn.name}: its environments ended; the next invoke is cold")
+
+    def _function(self, name: str) -> Function:
+        from lambda_nb.engine.service import default_service
+
+        functions = default_service().functions
+        if name not in functions:
+            known = ", ".join(sorted(functions)) or "none yet"
+            raise UsageError(
+                f"no function named {name!r} (defined: {known}); define it with %%lambda {name}"
+            )
+        return functions[name]
+
+    def _show_catalog(self) -> None:
+        events = self._guard(require_events)
+        rows = [
+            (t.name, t.description, " ".join(p.cli_name for p in t.params))
+            for t in events.catalog()
+        ]
+        show(
+            static.TableView(
+                ["event", "description", "parameters"],
+                rows,
+                "lnb-events",
+                empty="The events catalog is empty",
+            )
+        )
+
+    def _event_command(self, argv: list[str]) -> None:
+        """`%lambda event s3.put --key x -o ev`: the catalog's own parameter syntax."""
+        events = self._guard(require_events)
+        out, rest = _take_out(argv)
+        if not rest or rest[0].startswith("-"):
+            raise UsageError("usage: %lambda event SOURCE.TYPE [--param value ...] [-o VAR]")
+        spec, params_argv = rest[0], rest[1:]
+        try:
+            if any(a in ("-h", "--help") for a in params_argv):
+                print(events.describe(events.get(spec.split("(", 1)[0])))
+                return
+            name, params = events.parse_spec(spec)
+            params.update(events.parse_cli_params(name, params_argv))
+            event = events.build(name, **params)
+        except events.EventError as exc:
+            raise UsageError(f"%lambda event {spec}: {exc}") from None
+        if out:
+            self.shell.user_ns[out] = event
+        else:
+            print(json.dumps(event, indent=2, ensure_ascii=False))
+
+    # ------------------------------------------------------------------ shared
+
+    def _parse(self, parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
+        return parser.parse_args(self._guard(split_line, line))
+
+    def _guard(self, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return func(*args)
+        except CommandError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _event(self, text: str | None) -> Any:
+        return self._guard(resolve_event, text, self.shell.user_ns)
+
+    def _invoke(self, fn: Function, event: Any, out: str | None) -> Invocation | None:
+        """Invoke with a live display, store -o, then apply raise_on_error."""
+        __tracebackhide__ = True
+        from lambda_nb.engine.errors import InvokeError
+
+        view = choose_view(f"{fn.name} rev {fn.revision}", self.display)
+        live = self.display != "none" and self._live_updates()
+        handle = show(view, display_id=True) if live else None
+        shown = {"at": 0.0, "records": -1, "status": ""}
+
+        def on_progress(inv: Invocation) -> None:
+            view.update(inv)
+            now = time.monotonic()
+            changed = (len(inv.logs), inv.status) != (shown["records"], shown["status"])
+            if handle is not None and changed and now - shown["at"] >= UPDATE_INTERVAL_S:
+                handle.update(view)
+                shown.update(at=now, records=len(inv.logs), status=inv.status)
+
+        try:
+            inv = fn.invoke(event, on_progress=on_progress)
+        except InvokeError as exc:
+            raise UsageError(f"{fn.name}: {exc}") from None
+        except KeyboardInterrupt:
+            last = fn.history[-1] if fn.history else None
+            aborted = last if last is not None and last.status == "aborted" else None
+            self._finish(view, handle, aborted)
+            if out and aborted is not None:
+                self.shell.user_ns[out] = aborted
+            raise
+        self._finish(view, handle, inv)
+        if out:
+            self.shell.user_ns[out] = inv
+        if self.raise_on_error and inv.status != "success":
+            raise FunctionFailed(function_failed_message(inv))
+        return inv
+
+    def _finish(self, view: static.StaticView, handle: Any, inv: Invocation | None) -> None:
+        """The final display: in place of the live one, or once (terminal), or not at all."""
+        view.finish(inv)
+        if handle is not None:
+            handle.update(view)
+        elif self.display != "none" and view.inv is not None:
+            show(view)
+
+    def _live_updates(self) -> bool:
+        """Frontends apply display updates in place; terminal IPython's base publisher prints
+        every update anew, so there the result is shown once, at the end."""
+        from IPython.core.displaypub import DisplayPublisher
+
+        return type(self.shell.display_pub) is not DisplayPublisher
+
+    lambda_line.__doc__ = f"{lambda_line.__doc__}\n\n{LINE_HELP}"
+
+
+def _take_out(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Split `-o VAR` / `--out VAR` off an argument list handed on to the events catalog."""
+    out, rest, i = None, [], 0
+    while i < len(argv):
+        if argv[i] in ("-o", "--out"):
+            if i + 1 >= len(argv):
+                raise UsageError(f"{argv[i]} needs a variable name")
+            out = argv[i + 1]
+            i += 2
+            continue
+        rest.append(argv[i])
+        i += 1
+    return out, rest

@@ -1,0 +1,98 @@
+"""Every notebook in notebooks/ runs top to bottom in a real kernel; Binder's set-up works."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _text(output: nbformat.NotebookNode) -> str:
+    if output.get("output_type") == "stream":
+        return str(output.get("text", ""))
+    return str(output.get("data", {}).get("text/plain", ""))
+
+
+_executed: dict[Path, nbformat.NotebookNode] = {}
+
+
+def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Run a notebook once per test session in a fresh kernel (raises on the first failing cell)."""
+    if path not in _executed:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(workdir)}},
+        )  # fmt: skip
+        client.execute()
+        _executed[path] = nb
+    return _executed[path]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+    nb = execute(path, tmp_path)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        if cell.source.startswith("%%lambda") and "--no-invoke" not in cell.source.split("\n")[0]:
+            shown = [o for o in cell.outputs if o.output_type == "display_data"]
+            assert shown, cell.source
+            assert {"text/plain", "text/html"} <= set(shown[-1].data), cell.source
+
+
+def test_quickstart_is_committed_clean() -> None:
+    nb = nbformat.read(ROOT / "notebooks" / "01-quickstart.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].source == "%load_ext lambda_nb"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "widgets" not in nb.metadata
+
+
+@pytest.mark.slow
+def test_quickstart_shows_each_part(tmp_path: Path) -> None:
+    """The story the quickstart tells: logs, warm, an error at a cell line, timeout, then cold."""
+    nb = execute(ROOT / "notebooks" / "01-quickstart.ipynb", tmp_path)
+    outputs = {
+        c.source.split("\n")[0]: "\n".join(_text(o) for o in c.outputs)
+        for c in nb.cells
+        if c.cell_type == "code"
+    }
+    first = outputs['%%lambda hello --event \'{"name": "Ada"}\'']
+    assert "succeeded" in first and "cold start" in first and "Hello, Ada!" in first
+    assert "Init Duration" in first
+    assert outputs["warm.cold, warm.payload, warm.report.duration_ms"].startswith(
+        "(False, {'greeting': 'Hello, Grace!', 'invocations': 2}"
+    )
+    assert "/aws/lambda/hello: 1 log streams" in outputs["%lambda logs hello"]
+    error = outputs["%%lambda average --event '{\"items\": [4, 2, 0]}'"]
+    assert "ZeroDivisionError: division by zero (cell line 3)" in error
+    timed_out = outputs["%lambda invoke sleepy --event '{\"sleep\": 5}' -o timed_out"]
+    assert "Sandbox.Timedout" in timed_out and "Status: timeout" in timed_out
+    after = outputs["%lambda invoke sleepy --event '{\"sleep\": 0}' -o after"]
+    assert "cold after the timeout: True" in after and "module state lost: True" in after
+    assert "cold: True | invocations since init: 1" in outputs["%lambda reset hello"]
+
+
+def test_binder_files(tmp_path: Path) -> None:
+    binder = ROOT / "binder"
+    assert (binder / "requirements.txt").read_text().split() == ["-e", ".[widgets]"]
+    assert (binder / "runtime.txt").read_text().strip().startswith("python-3.")
+    json.loads((binder / "overrides.json").read_text())
+    assert os.access(binder / "postBuild", os.X_OK)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "NB_PYTHON_PREFIX": str(tmp_path / "env")}
+    subprocess.run([str(binder / "postBuild")], cwd=ROOT, env=env, check=True)
+    config = tmp_path / "home" / ".ipython" / "profile_default" / "ipython_kernel_config.py"
+    assert 'c.InteractiveShellApp.extensions = ["lambda_nb"]' in config.read_text()
+    settings = tmp_path / "env" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(settings.read_text()) == json.loads((binder / "overrides.json").read_text())
