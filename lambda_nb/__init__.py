@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
 
 __version__ = "0.1.0"
 __all__ = ["Function", "Invocation", "__version__"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from lambda_nb.engine.records import Invocation
     from lambda_nb.function import Function
 

@@ -80,3 +80,16 @@ def test_split_lines_keeps_partial_tail_until_final():
     assert [r.message for r in split_lines(buf, "stdout", 1.0)] == ["a\n", "b\rc\n"]
     assert buf == b"tail"
     assert [r.message for r in split_lines(buf, "stdout", 1.0, final=True)] == ["tail\n"]
+
+
+def test_import_lambda_nb_is_cheap():
+    """`import lambda_nb` loads neither IPython, ipywidgets, typing nor the engine."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lambda_nb; heavy = ('IPython', 'ipywidgets', 'typing', 'lambda_nb.engine',"
+        " 'lambda_nb.events'); print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
