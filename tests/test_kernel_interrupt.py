@@ -1,0 +1,72 @@
+"""Kernel > Interrupt during an invocation, in a real IPython kernel: the invocation is aborted,
+the kernel stays alive, nothing keeps running, and the next invoke works."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+jupyter_client = pytest.importorskip("jupyter_client")
+
+CELL = """%%lambda interrupted --timeout 60 -o first
+import time
+def lambda_handler(event, context):
+    time.sleep(event.get("s", 60))
+    return "finished"
+"""
+
+
+def run(kc, code: str, timeout: float = 60) -> list[dict]:
+    """Execute `code` and collect its iopub messages until the kernel is idle again."""
+    msg_id = kc.execute(code)
+    messages = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        messages.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return messages
+    raise TimeoutError(code)
+
+
+def text_of(messages: list[dict]) -> str:
+    out = []
+    for msg in messages:
+        content = msg["content"]
+        if msg["msg_type"] == "stream":
+            out.append(content["text"])
+        elif msg["msg_type"] in ("execute_result", "display_data", "update_display_data"):
+            out.append(content["data"].get("text/plain", ""))
+        elif msg["msg_type"] == "error":
+            out.append(f"{content['ename']}: {content['evalue']}")
+    return "\n".join(out)
+
+
+def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env):
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    try:
+        run(kc, "%load_ext lambda_nb")
+        msg_id = kc.execute(CELL)
+        time.sleep(2.0)  # the handler is sleeping now
+        km.interrupt_kernel()
+        messages = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=30)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            messages.append(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        assert "KeyboardInterrupt" in text_of(messages)
+        status = text_of(run(kc, "print(first.status, first.done)"))
+        assert "aborted True" in status
+        stream = text_of(run(kc, "print(first.environment)")).strip()
+        assert processes_with_env(stream) == []  # the environment was reset
+        again = text_of(run(kc, '%lambda invoke interrupted --event \'{"s": 0}\' -o second\nprint(second.status, second.cold)'))
+        assert "success True" in again
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
