@@ -80,7 +80,8 @@ def in_process(lines: int) -> dict[str, float]:
         widgets.InvocationWidget.update = original  # type: ignore[method-assign]
     inv = ip.user_ns["inv"]
     assert inv.status == "success", inv.error
-    ip.run_line_magic("lambda", "reset bench-widgets")
+    with capture_output():
+        ip.run_line_magic("lambda", "reset bench-widgets")
     return {
         "records": len(inv.logs),
         "handler_ms": inv.report.duration_ms,

@@ -7,6 +7,7 @@ resolves the event, shows the Invocation while it runs and stores results in the
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from lambda_nb.commands import (
     resolve_event,
     split_line,
 )
-from lambda_nb.render import static
+from lambda_nb.render import cells, static
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation
@@ -55,8 +56,41 @@ def unregister(ipython: Any) -> None:
     manager.registry.pop("LambdaMagics", None)
 
 
-def choose_view(title: str, mode: str) -> static.StaticView:
-    """The seam where the live widget view will plug in; today every mode is the static view."""
+DISPLAY_MODES = ("auto", "widget", "html", "text", "static", "none")
+
+
+def widgets_available() -> bool:
+    """ipywidgets is installed (the `widgets` extra); importing it is left to the view."""
+    return importlib.util.find_spec("ipywidgets") is not None
+
+
+def in_kernel(shell: Any) -> bool:
+    """A Jupyter kernel (which has comms for widgets), not terminal IPython or a test shell."""
+    return getattr(shell, "kernel", None) is not None
+
+
+def resolve_mode(mode: str, shell: Any = None) -> str:
+    """`auto` -> `widget` in a kernel with ipywidgets, else `html`; `static` is `html`."""
+    if mode == "auto":
+        return "widget" if widgets_available() and in_kernel(shell) else "html"
+    if mode == "widget" and not widgets_available():
+        return "html"
+    return "html" if mode == "static" else mode
+
+
+def choose_view(title: str, mode: str, shell: Any = None) -> Any:
+    """THE seam between the magic and the views: a live widget view, HTML+text, or text only.
+
+    Every view has `update(inv)` (a tick, main thread), `finish(inv)` and `_repr_mimebundle_`;
+    a view with `self_updating` pushes its own changes, so the display is re-sent only at the end.
+    """
+    mode = resolve_mode(mode, shell)
+    if mode == "widget":
+        from lambda_nb.render.widgets import InvocationWidget
+
+        return InvocationWidget(title)
+    if mode == "text":
+        return static.TextView(title)
     return static.StaticView(title)
 
 
@@ -73,8 +107,13 @@ def _line_parser() -> MagicArgumentParser:
     sub.add_parser("list", help="the functions defined in this kernel")
     p = sub.add_parser("logs", help="the log group of a function: its streams and records")
     p.add_argument("name", metavar="NAME")
-    p = sub.add_parser("history", help="the invocations of a function")
+    p = sub.add_parser("history", help="the invocations of a function: a table and a chart")
     p.add_argument("name", metavar="NAME")
+    p = sub.add_parser(
+        "playground", help="try a function: catalog templates, a JSON editor, an Invoke button"
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("-o", "--out", metavar="VAR", help="store the Playground in VAR")
     p = sub.add_parser("reset", help="end a function's environments (next invoke is cold)")
     p.add_argument("name", metavar="NAME")
     sub.add_parser("events", help="the sample-event catalog")
@@ -118,9 +157,10 @@ class LambdaMagics(Magics):
         config=True
     )
     display = Enum(
-        ["auto", "static", "none"],
+        list(DISPLAY_MODES),
         "auto",
-        help="How to show invocations: auto (best available), static (text/html), none.",
+        help="How to show invocations: auto (widget in a kernel with ipywidgets, else html),"
+        " widget, html (static text/html + text/plain; alias static), text, or none.",
     ).tag(config=True)
     raise_on_error = Bool(
         False, help="Fail the cell when the function fails (use in CI, e.g. under nbmake)."
@@ -192,8 +232,9 @@ class LambdaMagics(Magics):
             fn = Function.from_source(CELL_HEADER + cell, name=name, **settings)
         except ConfigError as exc:
             raise UsageError(f"%%lambda {name}: {exc}") from None
-        module_file = code_file_for(str(settings["handler"]))
-        static.mark_cell_module(fn.name, module_file.replace("\\", "/").rsplit("/", 1)[-1])
+        module_file = getattr(fn, "code_file", None) or code_file_for(str(settings["handler"]))
+        filename = module_file.replace("\\", "/").rsplit("/", 1)[-1]
+        cells.remember(fn.name, fn.revision, filename, CELL_HEADER + cell)
         return fn
 
     # ------------------------------------------------------------------ %lambda
@@ -207,7 +248,7 @@ class LambdaMagics(Magics):
         if not tokens:
             raise UsageError(
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
-                "reset NAME, events, event SOURCE.TYPE (see %lambda?)"
+                "playground NAME, reset NAME, events, event SOURCE.TYPE (see %lambda?)"
             )
         if tokens[0] == "event":
             self._event_command(tokens[1:])
@@ -227,7 +268,9 @@ class LambdaMagics(Magics):
             show(static.LogGroupView(fn.name, fn.log_group))
         elif args.command == "history":
             fn = self._function(args.name)
-            show(static.HistoryView(fn.name, fn.history))
+            self._show_history(fn)
+        elif args.command == "playground":
+            self._show_playground(self._function(args.name), args.out)
         elif args.command == "reset":
             fn = self._function(args.name)
             fn.reset()
@@ -243,6 +286,31 @@ class LambdaMagics(Magics):
                 f"no function named {name!r} (defined: {known}); define it with %%lambda {name}"
             )
         return functions[name]
+
+    def _show_history(self, fn: Function) -> None:
+        mode = resolve_mode(self.display, self.shell)
+        if mode == "widget":
+            from lambda_nb.render.widgets import HistoryWidget
+
+            show(HistoryWidget(fn.name, fn.history))
+        elif mode != "none":
+            from lambda_nb.render.history import HistoryStatic
+
+            view = HistoryStatic(fn.name, fn.history)
+            show(view if mode == "html" else static.TextOnly(view))
+
+    def _show_playground(self, fn: Function, out: str | None) -> None:
+        if not widgets_available():
+            raise UsageError(
+                "%lambda playground needs ipywidgets: pip install 'lambda-nb[widgets]'"
+            )
+        from lambda_nb.commands import events_module
+        from lambda_nb.render.playground import Playground
+
+        playground = Playground(fn, events_module())
+        if out:
+            self.shell.user_ns[out] = playground
+        show(playground)
 
     def _show_catalog(self) -> None:
         events = self._guard(require_events)
@@ -299,13 +367,16 @@ class LambdaMagics(Magics):
         __tracebackhide__ = True
         from lambda_nb.engine.errors import InvokeError
 
-        view = choose_view(f"{fn.name} rev {fn.revision}", self.display)
+        view = choose_view(f"{fn.name} rev {fn.revision}", self.display, self.shell)
         live = self.display != "none" and self._live_updates()
         handle = show(view, display_id=True) if live else None
         shown = {"at": 0.0, "records": -1, "status": ""}
+        self_updating = getattr(view, "self_updating", False)
 
         def on_progress(inv: Invocation) -> None:
             view.update(inv)
+            if self_updating:
+                return
             now = time.monotonic()
             changed = (len(inv.logs), inv.status) != (shown["records"], shown["status"])
             if handle is not None and changed and now - shown["at"] >= UPDATE_INTERVAL_S:
@@ -330,7 +401,7 @@ class LambdaMagics(Magics):
             raise FunctionFailed(function_failed_message(inv))
         return inv
 
-    def _finish(self, view: static.StaticView, handle: Any, inv: Invocation | None) -> None:
+    def _finish(self, view: Any, handle: Any, inv: Invocation | None) -> None:
         """The final display: in place of the live one, or once (terminal), or not at all."""
         view.finish(inv)
         if handle is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
+from IPython.testing import globalipapp
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
@@ -75,7 +76,8 @@ def lambda_handler(event, context):
 
 @pytest.fixture(scope="module")
 def session_ip() -> Any:
-    return start_ipython()
+    start_ipython()  # once per process; a second call returns None
+    return globalipapp.get_ipython()  # which the first call replaced by the real shell's
 
 
 @pytest.fixture

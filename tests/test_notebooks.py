@@ -96,3 +96,65 @@ def test_binder_files(tmp_path: Path) -> None:
     assert 'c.InteractiveShellApp.extensions = ["lambda_nb"]' in config.read_text()
     settings = tmp_path / "env" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     assert json.loads(settings.read_text()) == json.loads((binder / "overrides.json").read_text())
+
+
+WIDGETS_NB = ROOT / "notebooks" / "05-widgets.ipynb"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def test_widgets_notebook_is_committed_clean() -> None:
+    nb = nbformat.read(WIDGETS_NB, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].source == "%load_ext lambda_nb"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "widgets" not in nb.metadata  # GitHub refuses a widgets key without state
+
+
+@pytest.mark.slow
+def test_widgets_notebook_state(tmp_path: Path) -> None:
+    """In a real kernel the views are widgets, their final state is saved with the notebook,
+    and every display also carries text/html and text/plain for other frontends."""
+    nb = execute(WIDGETS_NB, tmp_path)
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    displays = {
+        c.source.split("\n")[0]: [o for o in c.outputs if o.output_type == "display_data"]
+        for c in nb.cells
+        if c.cell_type == "code"
+    }
+    views = {}
+    for first_line, shown in displays.items():
+        if first_line.startswith(("%%lambda", "%lambda")):
+            (out,) = shown  # one display, updated in place after the run
+            assert {WIDGET_MIME, "text/html", "text/plain"} <= set(out.data), first_line
+            model_id = out.data[WIDGET_MIME]["model_id"]
+            assert model_id in state, first_line
+            views[first_line.split()[1]] = (out, _texts(state, model_id))
+    ticker_out, ticker = views["ticker"]
+    assert "succeeded" in ticker_out.data["text/plain"] and "Init Duration" in ticker_out.data[
+        "text/plain"
+    ]
+    assert "Succeeded" in ticker and "Cold start" in ticker and "tick 5" in ticker
+    assert "HTTP response" in ticker and "Cost per 1M invocations" in ticker
+    _, divide = views["divide"]
+    assert "ZeroDivisionError" in divide and "cell line 3" in divide
+    warm_out, warm = views["invoke"]
+    assert "Warm" in warm and "warm" in warm_out.data["text/plain"]
+    history_out, history = views["history"]
+    assert "<svg" in history and "ticker: 2 invocations" in history_out.data["text/plain"]
+    _, playground = views["playground"]
+    assert "s3.put" in playground and "valid JSON" in playground and "lnb-run-warm" in playground
+    last = nb.cells[-1].outputs[-1]
+    assert last.data["text/plain"] == "('success', False)"
+    # Closed widgets (streamed log chunks, progress bars) left nothing behind in the saved state.
+    assert len(state) < 400
+
+
+def _texts(state: dict, model_id: str) -> str:
+    """Every value and option of a widget and its descendants, as one string."""
+    model = state[model_id]["state"]
+    parts = [str(model.get("value", "")), str(model.get("_options_labels", ""))]
+    parts += [str(model.get("description", ""))]
+    for child in model.get("children", []):
+        parts.append(_texts(state, child.removeprefix("IPY_MODEL_")))
+    return "\n".join(parts)

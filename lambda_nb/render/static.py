@@ -406,7 +406,7 @@ def table_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def table_html(header: Sequence[str], rows: Sequence[Sequence[str]], css_class: str) -> str:
-    cell = "padding: 1px 8px; text-align: left;"
+    cell = "padding: 1px 8px; text-align: left; white-space: nowrap;"
     head = "".join(f'<th style="{cell}">{_e(h)}</th>' for h in header)
     body = "".join(
         "<tr>" + "".join(f'<td style="{cell}">{_e(c)}</td>' for c in row) + "</tr>" for row in rows
@@ -569,3 +569,20 @@ class StaticView:
             text = f"… invoking {self.title}"
             return {"text/plain": text, "text/html": f'<i style="{_LABEL}">{_e(text)}</i>'}
         return mimebundle(self.inv)
+
+
+class TextView(StaticView):
+    """`%config LambdaMagics.display = "text"`: the same live display, text/plain only."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": super()._repr_mimebundle_()["text/plain"]}
+
+
+class TextOnly:
+    """Any view reduced to its text/plain (the text display mode of tables and histories)."""
+
+    def __init__(self, view: Any) -> None:
+        self.view = view
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.view._repr_mimebundle_()["text/plain"]}

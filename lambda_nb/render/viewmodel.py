@@ -1,0 +1,514 @@
+"""The view model of one invocation: what a view shows, derived from the engine's plain records.
+
+Pure Python (no IPython, no ipywidgets), so every decision a view makes - the status label, how a
+log line is classified, which stack frames are the user's and which cell line they point at,
+whether a response is an HTTP response, what a million such invocations would cost - is made
+once here and unit-tested without a frontend. Views (widgets, HTML fragments) only lay it out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lambda_nb.render import cells, static
+
+if TYPE_CHECKING:
+    from lambda_nb.engine.records import Invocation, LogRecord
+
+STATUS_LABELS = {
+    "running": "Running",
+    "success": "Succeeded",
+    "error": "Error",
+    "timeout": "Timed out",
+    "crash": "Crashed",
+    "out_of_memory": "Out of memory",
+    "aborted": "Aborted",
+}
+
+# ------------------------------------------------------------------------------- prices
+# lambda-runtime.md section 6: US East, first tier, list price before the free tier.
+REQUEST_PRICE_USD = 0.20 / 1_000_000
+GB_SECOND_PRICE_USD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+PER = 1_000_000
+
+# ------------------------------------------------------------------------------- levels
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SEVERITY = {level: 5 + 10 * i for i, level in enumerate(LEVELS)}
+_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "ERR": "ERROR", "INFORMATION": "INFO"}
+_LEVEL_KEYS = ("level", "levelname", "log_level", "severity", "levelName")
+
+# "[INFO]\t2026-..Z\t<request id>\tmessage" (Python runtime, Text format)
+_PY_TEXT = re.compile(r"^\[(?P<level>[A-Za-z]+)\]\t")
+# "2026-..Z\t<request id>\tINFO\tmessage" (Node.js runtime, Text format)
+_NODE_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT[^\t]*\t[^\t]*\t(?P<level>[A-Za-z]+)\t")
+
+# ------------------------------------------------------------------------------- frames
+_PY_FRAME = re.compile(
+    r'^\s*File "(?P<path>[^"]+)",? [Ll]ine (?P<line>\d+)(?:, in (?P<func>[^\n]+))?'
+    r"(?:\n(?P<code>[\s\S]*))?$"
+)
+_NODE_FRAME = re.compile(
+    r"^\s*at (?:(?P<func>[^\n(]+?) \()?(?P<path>(?:file://)?[^\s()]+?):(?P<line>\d+)(?::\d+)?\)?\s*$"
+)
+# Frames of the runtime itself: hidden, as AWS's own runtimes hide theirs.
+_RUNTIME_PATH = re.compile(
+    r"(^node:|/var/runtime/|/lambda_nb/runtimes/|awslambdaric|/_lnb_[a-z_]+\.py$|"
+    r"/rapid-client\.mjs$|/runtime-interface-client)"
+)
+
+LARGE_PAYLOAD_CHARS = 2_000
+LARGE_PAYLOAD_LINES = 40
+_HTTP_KEYS = frozenset(
+    {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies",
+     "statusDescription"}
+)  # fmt: skip
+
+
+# =============================================================================== header
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class Header:
+    """The line above everything: what ran, how it ended, and its headline figures."""
+
+    status: str
+    label: str
+    function: str
+    version: str
+    revision: int
+    start: str  # "Cold start", "Warm" or "" (not started yet)
+    request_id: str
+    duration: str | None
+    billed: str | None
+    memory: str | None  # "36 MB of 128 MB"
+
+
+def header(inv: Invocation) -> Header:
+    rep = inv.report
+    if inv.cold:
+        start = "Cold start"
+    elif inv.started_at or rep is not None:
+        start = "Warm"
+    else:
+        start = ""
+    return Header(
+        status=inv.status,
+        label=status_label(inv.status),
+        function=inv.function_name,
+        version=inv.version,
+        revision=inv.revision,
+        start=start,
+        request_id=inv.request_id,
+        duration=f"{rep.duration_ms:.2f} ms" if rep else None,
+        billed=f"{rep.billed_duration_ms} ms" if rep else None,
+        memory=f"{rep.max_memory_used_mb} MB of {rep.memory_size_mb} MB" if rep else None,
+    )
+
+
+def elapsed(inv: Invocation, now: float | None = None) -> tuple[float, float]:
+    """(seconds the handler has run, the timeout in seconds): the progress bar's two ends."""
+    if inv.report is not None:
+        return inv.report.duration_ms / 1000, inv.timeout
+    if not inv.started_at:
+        return 0.0, inv.timeout
+    now = time.time() if now is None else now
+    return max(0.0, min(now - inv.started_at, inv.timeout or float("inf"))), inv.timeout
+
+
+# ================================================================================= logs
+
+
+def normalize_level(level: object) -> str | None:
+    """'warn' -> 'WARNING', 'FATAL' -> 'CRITICAL'; None for anything that is not a level."""
+    if not isinstance(level, str):
+        return None
+    name = level.strip().upper()
+    name = _LEVEL_ALIASES.get(name, name)
+    return name if name in SEVERITY else None
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One log record as a view shows it."""
+
+    index: int
+    timestamp: float
+    source: str  # platform, runtime, stdout, stderr
+    level: str | None
+    text: str  # the message without its final newline
+    data: dict[str, Any] | None = None  # a JSON record, parsed
+
+    @property
+    def platform(self) -> bool:
+        return self.source == "platform"
+
+    def display_text(self) -> str:
+        """JSON records pretty-printed; other records as written."""
+        if self.data is not None:
+            return json.dumps(self.data, indent=2, ensure_ascii=False, default=str)
+        return self.text
+
+    def matches(
+        self, min_level: str | None = None, needle: str = "", platform: bool = True
+    ) -> bool:
+        """The Logs filter: platform lines on/off, a minimum level, a case-blind substring.
+
+        A minimum level hides application lines without a level (plain prints), not platform
+        lines: those follow the platform switch alone.
+        """
+        if self.platform and not platform:
+            return False
+        if not self.platform and min_level is not None:
+            below = self.level is None or SEVERITY[self.level] < SEVERITY[min_level]
+            if below:
+                return False
+        return not needle or needle.lower() in self.text.lower()
+
+
+def log_line(index: int, rec: LogRecord) -> LogLine:
+    """Classify one record: its level from the runtime, a Text-format prefix or a JSON field."""
+    text = rec.message[:-1] if rec.message.endswith("\n") else rec.message
+    level = normalize_level(rec.level)
+    data = None
+    if rec.source != "platform":
+        stripped = text.strip()
+        if stripped.startswith("{") and stripped.endswith("}"):
+            try:
+                parsed = json.loads(stripped)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                data = parsed
+                if level is None:
+                    level = next(
+                        (normalize_level(parsed[k]) for k in _LEVEL_KEYS if k in parsed), None
+                    )
+        if level is None:
+            match = _PY_TEXT.match(text) or _NODE_TEXT.match(text)
+            if match:
+                level = normalize_level(match["level"])
+    return LogLine(index, rec.timestamp, rec.source, level, text, data)
+
+
+def log_lines(
+    records: Sequence[LogRecord], start: int = 0, stop: int | None = None
+) -> list[LogLine]:
+    """Log lines for `records[start:stop]` (numbered from `start`), e.g. those new since a tick."""
+    return [log_line(i, rec) for i, rec in enumerate(records[start:stop], start)]
+
+
+def filter_lines(
+    lines: Iterable[LogLine], min_level: str | None = None, needle: str = "", platform: bool = True
+) -> list[LogLine]:
+    return [line for line in lines if line.matches(min_level, needle, platform)]
+
+
+def head_and_tail(count: int, head: int, tail: int) -> tuple[range, range]:
+    """Which indices a truncated log shows: the first `head` and the last `tail` of `count`."""
+    if count <= head + tail:
+        return range(count), range(count, count)
+    return range(head), range(count - tail, count)
+
+
+# ============================================================================== response
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """An API Gateway / function URL style response: what a browser would receive."""
+
+    status_code: int
+    headers: tuple[tuple[str, str], ...]
+    cookies: tuple[str, ...]
+    body: str
+    body_is_json: bool
+    base64_encoded: bool
+
+
+@dataclass(frozen=True)
+class Response:
+    text: str  # the payload as pretty JSON (or as returned, when it is not JSON)
+    large: bool  # collapse it by default
+    http: HttpResponse | None
+
+
+def http_response(payload: Any) -> HttpResponse | None:
+    """The payload read as a proxy-integration response, if it is shaped like one."""
+    if not isinstance(payload, dict) or not payload or not set(payload) <= _HTTP_KEYS:
+        return None
+    code = payload.get("statusCode")
+    if isinstance(code, bool) or not isinstance(code, int):
+        return None
+    headers: list[tuple[str, str]] = []
+    for key in ("headers", "multiValueHeaders"):
+        value = payload.get(key)
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                items = item if isinstance(item, list) else [item]
+                headers.extend((str(name), str(v)) for v in items)
+    cookies = payload.get("cookies")
+    body = payload.get("body")
+    encoded = bool(payload.get("isBase64Encoded"))
+    text = "" if body is None else body if isinstance(body, str) else json.dumps(body)
+    if encoded and text:
+        text = _decode_base64(text)
+    is_json = False
+    try:
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        is_json = True
+    except ValueError:
+        pass
+    return HttpResponse(
+        status_code=code,
+        headers=tuple(headers),
+        cookies=tuple(str(c) for c in cookies) if isinstance(cookies, list) else (),
+        body=text,
+        body_is_json=is_json,
+        base64_encoded=encoded,
+    )
+
+
+def _decode_base64(text: str) -> str:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(raw)} bytes of binary data>"
+
+
+def response(inv: Invocation) -> Response | None:
+    if inv.status != "success":
+        return None
+    text = static.payload_text(inv)
+    large = len(text) > LARGE_PAYLOAD_CHARS or text.count("\n") >= LARGE_PAYLOAD_LINES
+    return Response(text=text, large=large, http=http_response(inv.payload))
+
+
+# ================================================================================= error
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack-trace entry, located in the cell where it is the cell's code."""
+
+    text: str  # the entry as the runtime wrote it
+    path: str | None
+    line: int | None
+    function: str | None
+    code: str | None  # the source line the runtime quoted
+    runtime: bool  # a frame of the runtime client itself (hidden)
+    cell_line: int | None = None
+    cell_text: str | None = None  # the cell's own line, from the published source
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    error_type: str
+    message: str
+    frames: tuple[Frame, ...]  # the user's frames, outermost first
+    hidden_frames: int  # runtime frames left out
+    cell_line: int | None  # the innermost cell line (or a syntax error's line)
+    cell_text: str | None
+
+
+def parse_frame(entry: str, module_file: str | None, source: str | None) -> Frame | None:
+    """A stack-trace entry (Python or Node.js) as a Frame; None for a non-frame line."""
+    text = entry.rstrip("\n")
+    match = _PY_FRAME.match(text) or _NODE_FRAME.match(text)
+    if match is None:
+        return None
+    path = match["path"]
+    if path.startswith("file://"):
+        path = path[len("file://") :]
+    func = match["func"]
+    code = match.groupdict().get("code")
+    runtime = bool(_RUNTIME_PATH.search(path))  # /var/runtime/index.mjs is not the cell
+    cell_line = None
+    if module_file and not runtime and _basename(path) == module_file:
+        cell_line = int(match["line"])
+    return Frame(
+        text=text,
+        path=path,
+        line=int(match["line"]),
+        function=func.strip() if func else None,
+        code=code.strip() if code else None,
+        runtime=runtime,
+        cell_line=cell_line,
+        cell_text=source_line(source, cell_line),
+    )
+
+
+def source_line(source: str | None, line: int | None) -> str | None:
+    """Line `line` (1-based) of `source`, without its newline."""
+    if source is None or line is None:
+        return None
+    lines = source.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def error_view(inv: Invocation, module_file: str | None, source: str | None) -> ErrorView | None:
+    if inv.error is None:
+        return None
+    error = inv.error
+    etype = str(error.get("errorType", "") or "")
+    message = str(error.get("errorMessage", "") or "")
+    trace = error.get("stackTrace", error.get("trace", []))
+    entries = [str(e) for e in trace] if isinstance(trace, list) else [str(trace)]
+    frames: list[Frame] = []
+    hidden = 0
+    for entry in entries:
+        frame = parse_frame(entry, module_file, source)
+        if frame is None:
+            if entry.strip() and not entry.strip().startswith(etype or "\0"):
+                frames.append(Frame(entry.rstrip("\n"), None, None, None, None, False))
+        elif frame.runtime:
+            hidden += 1
+        else:
+            frames.append(frame)
+    line = next((f.cell_line for f in reversed(frames) if f.cell_line is not None), None)
+    if line is None:
+        line = static.error_cell_line(inv, module_file) if module_file else None
+    return ErrorView(etype, message, tuple(frames), hidden, line, source_line(source, line))
+
+
+# =============================================================================== context
+
+
+def context_fields(inv: Invocation) -> list[tuple[str, str]]:
+    """What the handler's `context` held, as (attribute, value) pairs."""
+    name = inv.function_name
+    fields = [
+        ("aws_request_id", inv.request_id),
+        ("function_name", name),
+        ("function_version", inv.version),
+        ("invoked_function_arn", inv.invoked_function_arn),
+        ("memory_limit_in_mb", str(inv.memory_size) if inv.memory_size else ""),
+        ("log_group_name", f"/aws/lambda/{name}"),
+        ("log_stream_name", inv.environment),
+    ]
+    remaining = remaining_at_start_ms(inv)
+    if remaining is not None:
+        fields.append(("get_remaining_time_in_millis() at start", f"{remaining} ms"))
+    if inv.timeout:
+        fields.append(("timeout", f"{inv.timeout:g} s"))
+    return [(k, v) for k, v in fields if v]
+
+
+def remaining_at_start_ms(inv: Invocation) -> int | None:
+    """The deadline less the START time: what `get_remaining_time_in_millis()` gave at first."""
+    if not inv.deadline_ms or not inv.started_at:
+        return None
+    return max(0, int(inv.deadline_ms - inv.started_at * 1000))
+
+
+# ================================================================================ report
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What `PER` invocations like this one cost at list price (requests + duration)."""
+
+    architecture: str
+    gb_seconds: float  # of one invocation
+    requests_usd: float  # per PER invocations
+    duration_usd: float
+    total_usd: float
+
+
+def cost_per_million(memory_mb: int, billed_ms: int, architecture: str = "x86_64") -> Cost:
+    gb_seconds = memory_mb / 1024 * billed_ms / 1000
+    duration = gb_seconds * GB_SECOND_PRICE_USD[architecture] * PER
+    requests = REQUEST_PRICE_USD * PER
+    return Cost(architecture, gb_seconds, requests, duration, requests + duration)
+
+
+def usd(value: float) -> str:
+    """Dollars with enough digits to tell $0.2000 from $0.2083."""
+    if value >= 100:
+        return f"${value:,.2f}"
+    return f"${value:.4f}"
+
+
+@dataclass(frozen=True)
+class ReportView:
+    figures: list[tuple[str, str]]  # the REPORT line's figures, in its order
+    costs: list[Cost]  # x86_64 first, then arm64
+
+
+def report(inv: Invocation) -> ReportView | None:
+    rep = inv.report
+    if rep is None:
+        return None
+    costs = [
+        cost_per_million(rep.memory_size_mb, rep.billed_duration_ms, arch)
+        for arch in GB_SECOND_PRICE_USD
+    ]
+    return ReportView(static.report_figures(inv), costs)
+
+
+# ================================================================================== whole
+
+
+@dataclass(frozen=True)
+class InvocationModel:
+    header: Header
+    response: Response | None
+    error: ErrorView | None
+    logs: list[LogLine]
+    event_text: str
+    context: list[tuple[str, str]]
+    report: ReportView | None
+
+
+def event_text(event: Any) -> str:
+    try:
+        text = json.dumps(event, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(event)
+    limit = static.MAX_PAYLOAD_CHARS
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
+def cell_of(inv: Invocation) -> tuple[str | None, str | None]:
+    """(module file, source) of the cell that defined this invocation's revision, if any."""
+    found = cells.lookup(inv.function_name, inv.revision)
+    if found is not None:
+        return found
+    return static.cell_module(inv.function_name), None
+
+
+def build(
+    inv: Invocation, module_file: str | None = None, source: str | None = None
+) -> InvocationModel:
+    """The whole view model; the cell's module and source default to what the magic recorded."""
+    if module_file is None and source is None:
+        module_file, source = cell_of(inv)
+    return InvocationModel(
+        header=header(inv),
+        response=response(inv),
+        error=error_view(inv, module_file, source),
+        logs=log_lines(list(inv.logs)),
+        event_text=event_text(inv.event),
+        context=context_fields(inv),
+        report=report(inv),
+    )
