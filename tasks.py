@@ -20,6 +20,19 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 EXTRAS = "test,lab,widgets,ric"
 TOUR = "notebooks/01-quickstart.ipynb"
+# Debian packages the tests use, by the executable they provide: the browser tests' chromium,
+# node for the Node.js runtimes, curl and Go for the custom-runtime tests, and what building AWS's
+# Node.js runtime client (npm aws-lambda-ric, a native addon with its own curl) needs.
+SYSTEM_PACKAGES = [
+    ("chromium", "chromium"), ("node", "nodejs"), ("npm", "npm"), ("curl", "curl"),
+    ("go", "golang-go"), ("make", "make"), ("cmake", "cmake"), ("g++", "g++"),
+    ("autoreconf", "autoconf"), ("automake", "automake"), ("libtoolize", "libtool"),
+]  # fmt: skip
+# AWS's Node.js runtime client for the differential test: 3.x runs nodejs20.x/22.x, 4.x 24.x.
+AWS_NODE_RIC = VENV / "aws-lambda-ric"
+AWS_NODE_RIC_PACKAGES = (
+    "aws-lambda-ric-3@npm:aws-lambda-ric@3.3.0", "aws-lambda-ric-4@npm:aws-lambda-ric@4.0.2",
+)  # fmt: skip
 
 
 def _run(*cmd: str | Path, **kw: object) -> None:
@@ -28,7 +41,7 @@ def _run(*cmd: str | Path, **kw: object) -> None:
 
 
 def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
-    """Install the Debian packages the tests need (chromium, node) when root and missing."""
+    """Install the Debian packages the tests need (SYSTEM_PACKAGES) when root and missing."""
     missing = [pkg for exe, pkg in root_needed if shutil.which(exe) is None]
     if not missing or os.name == "nt" or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return
@@ -50,14 +63,39 @@ def venv() -> None:
     stamp.write_text(want)
 
 
+def _have_aws_node_ric() -> None:
+    """npm-install AWS's Node.js runtime clients into .venv (once; it compiles for minutes)."""
+    stamp = AWS_NODE_RIC / ".lambda_nb-stamp"
+    want = " ".join(AWS_NODE_RIC_PACKAGES)
+    npm = shutil.which("npm")
+    if npm is None or (stamp.exists() and stamp.read_text() == want):
+        return
+    AWS_NODE_RIC.mkdir(parents=True, exist_ok=True)
+    try:
+        _run(npm, "install", "--prefix", AWS_NODE_RIC, "--no-audit", "--no-fund",
+             *AWS_NODE_RIC_PACKAGES)  # fmt: skip
+    except subprocess.CalledProcessError:
+        print("aws-lambda-ric did not build: the Node.js differential test will be skipped")
+        return
+    stamp.write_text(want)
+
+
 def lab() -> None:
     venv()
     os.execv(str(BIN / "jupyter"), [str(BIN / "jupyter"), "lab", TOUR])
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
 def test(*pytest_args: str) -> None:
-    _have_system_packages([("chromium", "chromium"), ("node", "nodejs")])
+    _have_system_packages(SYSTEM_PACKAGES)
+    if _in_ci() and shutil.which("chromium") is None:
+        # tests/browser/ fail on their own then; say why before spending time on the rest.
+        sys.exit("CI: Debian's chromium is needed by tests/browser/ and could not be installed")
     venv()
+    _have_aws_node_ric()
     _run(BIN / "ruff", "check", "lambda_nb", "tests", "benchmarks", "tasks.py")
     _run(PYTHON, "-m", "pytest", *pytest_args)
 

@@ -3,6 +3,11 @@
     fn = Function.from_source(code, name="my-function", timeout=3, memory=128)
     inv = fn.invoke({"key": "value"})
 
+    Function.from_source(js, runtime="nodejs22.x")                        # index.mjs, index.handler
+    Function.from_source(js, runtime="nodejs22.x", filename="index.cjs")  # CommonJS
+    Function.from_source(sh, runtime="provided.al2023")                   # the code is `bootstrap`
+    Function.from_source("", runtime="provided.al2023", bootstrap="./my-runtime")
+
 Creating a function with a name that exists publishes a new revision of it (the next invoke is a
 cold start), as re-running a `%%lambda` cell does.
 """
@@ -21,7 +26,8 @@ from lambda_nb.engine.errors import (
     RequestEntityTooLargeException,
 )
 from lambda_nb.engine.records import Invocation, LogRecord
-from lambda_nb.engine.service import LambdaService, code_file_for, default_service
+from lambda_nb.engine.service import LambdaService, default_service
+from lambda_nb.runtimes import registry
 
 
 class Function:
@@ -36,9 +42,9 @@ class Function:
     @classmethod
     def from_source(
         cls,
-        code: str,
+        code: str | bytes,
         name: str = "my-function",
-        handler: str = "lambda_function.lambda_handler",
+        handler: str | None = None,
         timeout: float = 3,
         memory: int = 128,
         environment: dict[str, str] | None = None,
@@ -47,8 +53,21 @@ class Function:
         runtime: str | None = None,
         runtime_client: str = "lambda_nb",
         service: LambdaService | None = None,
+        filename: str | None = None,
+        bootstrap: str | Path | None = None,
     ) -> Function:
-        """Publish `code` as the handler module of function `name` (a new revision if it exists)."""
+        """Publish `code` as the handler module of function `name` (a new revision if it exists).
+
+        `handler` defaults to the runtime's (`lambda_function.lambda_handler`, `index.handler`,
+        `function.handler`). `filename` is the code's name in the task root, by default derived
+        from the handler and runtime (`lambda_function.py`, `index.mjs`, `bootstrap`): for
+        Node.js, `index.js` or `index.cjs` makes the code CommonJS, as on Lambda. `bootstrap` is
+        an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
+        provided.al2023 or provided.al2, the default when it is given).
+        """
+        if bootstrap is not None and runtime is None:
+            runtime = "provided.al2023"
+        handler = handler or registry.default_handler(runtime)
         config = validate(
             FunctionConfig(
                 name=name,
@@ -60,10 +79,13 @@ class Function:
                 log_format=log_format,
                 log_level=log_level,
                 runtime_client=runtime_client,
+                bootstrap=None if bootstrap is None else str(bootstrap),
             )
         )
+        filename = filename or registry.code_file(runtime, handler, config.bootstrap)
+        files: dict[str, str | bytes] = {filename: code} if code or not config.bootstrap else {}
         service = service or default_service()
-        service.publish(config, {code_file_for(handler): code})
+        service.publish(config, files, code_file=filename)
         fn = service.functions.get(name)
         if fn is None:
             fn = service.functions[name] = cls(name, service)
@@ -71,10 +93,18 @@ class Function:
 
     @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> Function:
-        """Publish a handler file; the default handler is `<file stem>.lambda_handler`."""
+        """Publish a code file under its own name (`app.py`, `index.cjs`, ...); the default
+        handler is `<file stem>.<the runtime's function>` (`app.lambda_handler`,
+        `index.handler`). For a custom runtime the file is the `bootstrap` itself."""
         path = Path(path)
-        options.setdefault("handler", f"{path.stem}.lambda_handler")
-        return cls.from_source(path.read_text(encoding="utf-8"), **options)
+        runtime = options.get("runtime")
+        if options.get("bootstrap") is not None and runtime is None:
+            runtime = "provided.al2023"
+        if registry.family(runtime) != "provided" or options.get("bootstrap") is not None:
+            function = registry.default_handler(runtime).rpartition(".")[2]
+            options.setdefault("handler", f"{path.stem}.{function}")
+            options.setdefault("filename", path.name)
+        return cls.from_source(path.read_bytes(), **options)
 
     # ----------------------------------------------------------- properties
     @property
@@ -91,6 +121,11 @@ class Function:
     @property
     def revision(self) -> int:
         return int(self._revision.revision)
+
+    @property
+    def code_file(self) -> str | None:
+        """The name of the code's file in the task root (`lambda_function.py`, `index.mjs`...)."""
+        return self._revision.code_file
 
     @property
     def log_group(self) -> dict[str, list[LogRecord]]:

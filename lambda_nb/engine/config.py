@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from lambda_nb.engine.errors import ConfigError
@@ -48,6 +49,7 @@ class FunctionConfig:
     log_format: str = "Text"
     log_level: str | None = None
     runtime_client: str = "lambda_nb"  # or "awslambdaric" (AWS's own client, Linux)
+    bootstrap: str | None = None  # a custom runtime's executable, run in place (provided.*)
 
     @property
     def function_arn(self) -> str:
@@ -116,8 +118,17 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
         raise ConfigError(
             f"runtime_client must be 'lambda_nb' or 'awslambdaric', not {cfg.runtime_client!r}"
         )
+    bootstrap = None
+    if cfg.bootstrap is not None:
+        if not str(cfg.runtime or "").startswith("provided."):
+            raise ConfigError(
+                "bootstrap runs a custom runtime: use it with runtime provided.al2023 or "
+                f"provided.al2, not {cfg.runtime or 'the default Python runtime'}"
+            )
+        bootstrap = str(Path(cfg.bootstrap).expanduser().resolve())
     return replace(
         cfg,
+        bootstrap=bootstrap,
         timeout=float(cfg.timeout),
         environment=env,
         log_format=log_format,

@@ -155,6 +155,7 @@ class ExecutionEnvironment:
         self._current: Invocation | None = None
         self._target: Invocation | None = None
         self._result: tuple[str, bytes, dict[str, str]] | None = None
+        self._delivery: tuple[bytes, dict[str, str]] | None = None  # the current event
         self._init_error: dict[str, Any] | None = None
         self._exited: int | None = None
         self._frozen = False
@@ -199,7 +200,6 @@ class ExecutionEnvironment:
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
                 "LAMBDA_TASK_ROOT": str(self.task_root),
-                "LAMBDA_RUNTIME_DIR": str(Path(self.runtime.argv[-1]).parent),
                 "_HANDLER": cfg.handler,
                 "_LAMBDA_TELEMETRY_LOG_FD": str(telemetry_fd),
                 "TMPDIR": str(self.tmp),
@@ -207,8 +207,7 @@ class ExecutionEnvironment:
         )
         if self.runtime.execution_env:
             env["AWS_EXECUTION_ENV"] = self.runtime.execution_env
-        if self.runtime.name.startswith("python"):
-            env["LC_CTYPE"] = "C.UTF-8"
+        env.update(self.runtime.environment(self.task_root))  # LAMBDA_RUNTIME_DIR, LC_CTYPE...
         if cfg.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level or "INFO"
@@ -216,10 +215,13 @@ class ExecutionEnvironment:
         return env
 
     def _spawn(self) -> None:
+        """Start the runtime; OSError if it cannot be executed (Runtime.InvalidEntrypoint)."""
+        with self._cv:
+            self._init_error = None  # before the new process can report one
         read_tel, write_tel = os.pipe()
         try:
             proc = subprocess.Popen(
-                self.runtime.argv,
+                self.runtime.command(self.task_root),
                 cwd=self.task_root,
                 env=self._environ(write_tel),
                 stdin=subprocess.DEVNULL,
@@ -228,6 +230,9 @@ class ExecutionEnvironment:
                 pass_fds=(write_tel,),
                 start_new_session=True,
             )
+        except OSError:
+            os.close(read_tel)
+            raise
         finally:
             os.close(write_tel)
         assert proc.stdout is not None and proc.stderr is not None
@@ -244,7 +249,6 @@ class ExecutionEnvironment:
         with self._cv:
             self.proc = proc
             self._exited = None
-            self._init_error = None
             self._frozen = False
         self._collector = LogCollector(out, err, read_tel, self._sink)
         threading.Thread(target=self._wait_exit, args=(proc,), daemon=True).start()
@@ -312,18 +316,50 @@ class ExecutionEnvironment:
         return self.proc is not None
 
     # ------------------------------------------------------ Runtime API side
+    # A runtime that misuses the API gets RAPID's answers (RIE rapi/handler, core/states.go):
+    # a post for another request id: 400 InvalidRequestID; a second post for the same one, or
+    # /init/error outside init: 403 InvalidStateTransition naming the runtime's state; /next
+    # while its invocation is still unanswered: the same event again (the Running state
+    # re-renders the current invoke).
+    def _state(self) -> str:
+        """The runtime's state, by RAPID's state names."""
+        if self._in_init:
+            return "InitError" if self._init_error is not None else "Started"
+        if self._pending_next is not None:
+            return "Ready"
+        if self._current is not None:
+            return "Running" if self._result is None else "RuntimeResponseSentState"
+        return "Ready"
+
+    def _invalid_transition(self, target: str) -> tuple[int, object]:
+        return 403, {
+            "errorMessage": f"State transition from {self._state()} to {target} failed for "
+            "runtime. Error: State transition is not allowed",
+            "errorType": "InvalidStateTransition",
+        }
+
     def on_next(self, conn: Connection) -> None:
         with self._cv:
-            self._pending_next = conn
-            self._next_at = time.monotonic()
-            self._freeze()  # the runtime is done: nothing runs until the next event
-            self._cv.notify_all()
+            if self._in_init and self._init_error is not None:
+                refused = self._invalid_transition("Ready")
+            elif self._current is not None and self._result is None and self._delivery:
+                refused, (payload, headers) = None, self._delivery
+            else:
+                self._pending_next = conn
+                self._next_at = time.monotonic()
+                self._freeze()  # the runtime is done: nothing runs until the next event
+                self._cv.notify_all()
+                return
+        if refused is not None:
+            conn.send_json(*refused)
+        else:
+            conn.send(200, payload, headers)
 
     def on_response(
         self, request_id: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int, object]:
         with self._cv:
-            refused = self._check_request(request_id)
+            refused = self._check_request(request_id, "InvocationResponse")
             if refused:
                 return refused
             if len(body) > RESPONSE_MAX_BYTES:
@@ -345,7 +381,7 @@ class ExecutionEnvironment:
 
     def on_error(self, request_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
         with self._cv:
-            refused = self._check_request(request_id)
+            refused = self._check_request(request_id, "InvocationErrorResponse")
             if refused:
                 return refused
             self._result = ("error", body, headers)
@@ -354,26 +390,19 @@ class ExecutionEnvironment:
 
     def on_init_error(self, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
         with self._cv:
-            if not self._in_init:
-                return 403, {
-                    "errorMessage": "Init error reported after initialization completed",
-                    "errorType": "InvalidStateTransition",
-                }
+            if not self._in_init or self._init_error is not None:
+                return self._invalid_transition("InitError")
             self._init_error = _error_body(body, headers)
             self._cv.notify_all()
             return 202, {"status": "OK"}
 
-    def _check_request(self, request_id: str) -> tuple[int, object] | None:
+    def _check_request(self, request_id: str, target: str) -> tuple[int, object] | None:
         """A post must name the invocation in progress, once (RAPID refuses anything else)."""
         current = self._current
         if current is None or request_id != current.request_id:
             return 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
         if self._result is not None:
-            return 403, {
-                "errorMessage": "Invalid state transition: a response or error was already sent "
-                f"for {request_id}",
-                "errorType": "InvalidStateTransition",
-            }
+            return self._invalid_transition(target)
         return None
 
     # --------------------------------------------------------------- init
@@ -381,7 +410,11 @@ class ExecutionEnvironment:
         """Start the runtime and wait until it asks for an event (init done) or fails."""
         t0 = time.monotonic()
         self._in_init = True
-        self._spawn()
+        try:
+            self._spawn()
+        except OSError as exc:  # not executable, bad interpreter line, wrong architecture...
+            self._in_init = False
+            return self._entrypoint_fault(exc, request_id)
         try:
             with self._cv:
                 while True:
@@ -415,6 +448,16 @@ class ExecutionEnvironment:
         if exited is not None:
             return self._init_fault(duration_ms, "Runtime.ExitError", exited, request_id)
         return _InitOutcome(False, duration_ms, "timeout")
+
+    def _entrypoint_fault(self, exc: OSError, request_id: str) -> _InitOutcome:
+        """RAPID's fork/exec failure, in Go's wording: `fork/exec <path>: exec format error`."""
+        reason = (exc.strerror or str(exc)).lower()
+        path = self.runtime.command(self.task_root)[0]
+        body = {
+            "errorType": "Runtime.InvalidEntrypoint",
+            "errorMessage": f"RequestId: {request_id} Error: fork/exec {path}: {reason}",
+        }
+        return _InitOutcome(False, 0.0, "error", "Runtime.InvalidEntrypoint", body)
 
     @staticmethod
     def _init_fault(
@@ -500,6 +543,7 @@ class ExecutionEnvironment:
             **(extra_headers or {}),
         }
         with self._cv:
+            self._delivery = (payload, headers)
             self._thaw()
         conn.send(200, payload, headers)
         outcome = self._wait(inv, deadline, on_progress)
@@ -611,6 +655,7 @@ class ExecutionEnvironment:
         with self._cv:
             self._current = None
             self._result = None
+            self._delivery = None
         return inv
 
     def _fail_init(
@@ -655,6 +700,7 @@ class ExecutionEnvironment:
         with self._cv:
             self._current = None
             self._result = None
+            self._delivery = None
         inv.status = "aborted"
         inv.error = {
             "errorType": "Aborted",

@@ -12,9 +12,11 @@ no thread hop. HTTP/1.1 keep-alive, TCP_NODELAY, Content-Length or chunked reque
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 PREFIX = "/2018-06-01/runtime/"
@@ -32,6 +34,10 @@ class Connection:
         self.sock = sock
         self._buf = b""
         self._send_lock = threading.Lock()
+        self.on_close: Callable[[], None] | None = None  # the server forgets the connection
+        # The request said `Connection: close`: close once it is answered, which for a parked
+        # /next is when the next event is delivered (urllib's clients always say it).
+        self.close_after_reply = False
 
     def send(
         self,
@@ -51,6 +57,8 @@ class Connection:
                 self.sock.sendall(data)
             except OSError:
                 pass  # the runtime is gone; its exit is noticed elsewhere
+        if self.close_after_reply:
+            self.close()
 
     def send_json(self, status: int, obj: object) -> None:
         self.send(status, json.dumps(obj, separators=(",", ":")).encode())
@@ -118,6 +126,8 @@ class Connection:
         except OSError:
             pass
         self.sock.close()
+        if self.on_close is not None:
+            self.on_close()
 
 
 class RuntimeAPIHandler(Protocol):
@@ -158,6 +168,7 @@ class RuntimeAPIServer:
                 return
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = Connection(sock)
+            conn.on_close = functools.partial(self._conns.discard, conn)
             self._conns.add(conn)
             threading.Thread(
                 target=self._serve, args=(conn,), name="lambda_nb-rapi-conn", daemon=True
@@ -167,40 +178,40 @@ class RuntimeAPIServer:
         try:
             while not self._closed:
                 method, path, headers, body = conn.read_request()
+                conn.close_after_reply = headers.get("connection", "").lower() == "close"
                 self._dispatch(conn, method, path, headers, body)
-                if headers.get("connection", "").lower() == "close":
-                    break
+                if conn.close_after_reply:
+                    return  # send() closes it: it did already, or will answer a parked /next
         except (ConnectionError, OSError, ValueError):
             pass
-        finally:
-            self._conns.discard(conn)
-            conn.close()
+        conn.close()
 
     def _dispatch(
         self, conn: Connection, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> None:
         path = path.split("?", 1)[0]
-        if not path.startswith(PREFIX):
-            conn.send_json(404, {"errorMessage": f"Unknown path {path}", "errorType": "NotFound"})
-            return
-        parts = path[len(PREFIX) :].strip("/").split("/")
+        parts = path[len(PREFIX) :].split("/") if path.startswith(PREFIX) else []
         if parts == ["invocation", "next"]:
-            if method != "GET":
-                conn.send_json(405, _error("Method not allowed", "MethodNotAllowed"))
-            else:
-                self.handler.on_next(conn)  # answered when the next invocation starts
+            route = "GET"
+        elif parts == ["init", "error"] or (
+            len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error")
+        ):
+            route = "POST"
+        else:  # what RAPID's router (go-chi) answers for an unknown path or a wrong method
+            conn.send(404, b"404 page not found\n", content_type="text/plain; charset=utf-8")
             return
-        if method != "POST":
-            conn.send_json(405, _error("Method not allowed", "MethodNotAllowed"))
+        if method != route:
+            conn.send(405, b"", content_type="text/plain; charset=utf-8")
             return
-        if parts == ["init", "error"]:
+        if route == "GET":
+            self.handler.on_next(conn)  # answered when the next invocation starts
+            return
+        if parts[0] == "init":
             status, reply = self.handler.on_init_error(body, headers)
-        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] == "response":
+        elif parts[2] == "response":
             status, reply = self.handler.on_response(parts[1], body, headers)
-        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] == "error":
-            status, reply = self.handler.on_error(parts[1], body, headers)
         else:
-            status, reply = 404, _error(f"Unknown path {path}", "NotFound")
+            status, reply = self.handler.on_error(parts[1], body, headers)
         conn.send_json(status, reply)
 
     def close(self) -> None:
@@ -211,7 +222,3 @@ class RuntimeAPIServer:
             pass
         for conn in list(self._conns):
             conn.close()
-
-
-def _error(message: str, error_type: str) -> dict[str, str]:
-    return {"errorMessage": message, "errorType": error_type}

@@ -34,10 +34,12 @@ class FunctionRevision:
     task_root: Path
     runtime: registry.RuntimeCommand
     environments: list[ExecutionEnvironment] = field(default_factory=list)
+    code_file: str | None = None  # the file in `files` that holds the function's code
 
 
 def code_file_for(handler: str, default: str = "lambda_function.py") -> str:
-    """`app.handler` -> `app.py`; `src/app.handler` -> `src/app.py`."""
+    """`app.handler` -> `app.py`; `src/app.handler` -> `src/app.py` (Python runtimes; every
+    runtime's rule is `registry.code_file`)."""
     module, dot, _ = handler.rpartition(".")
     return f"{module}.py" if dot and module else default
 
@@ -57,9 +59,16 @@ class LambdaService:
         self._closed = False
 
     # ----------------------------------------------------------- functions
-    def publish(self, config: FunctionConfig, files: dict[str, str | bytes]) -> FunctionRevision:
+    def publish(
+        self,
+        config: FunctionConfig,
+        files: dict[str, str | bytes],
+        code_file: str | None = None,
+    ) -> FunctionRevision:
         """A new revision of `config.name` with these files; the old environments retire."""
-        runtime = registry.resolve(config.runtime, config.runtime_client, config.handler)
+        runtime = registry.resolve(
+            config.runtime, config.runtime_client, config.handler, config.bootstrap
+        )
         with self._lock:
             number = self._counts.get(config.name, 0) + 1
             self._counts[config.name] = number
@@ -72,8 +81,10 @@ class LambdaService:
                     path.write_bytes(content)
                 else:
                     path.write_text(content, encoding="utf-8")
+                if registry.is_executable_code(config.runtime, rel, config.bootstrap):
+                    path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
             old = self._revisions.get(config.name)
-            rev = FunctionRevision(config, number, task_root, runtime)
+            rev = FunctionRevision(config, number, task_root, runtime, code_file=code_file)
             self._revisions[config.name] = rev
             self.log_groups.setdefault(config.log_group, {})
         if old is not None:

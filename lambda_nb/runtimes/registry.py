@@ -1,8 +1,18 @@
 """From a function's `runtime` setting to the command that starts its runtime client.
 
-Python runtimes run on an interpreter of the requested version found on this machine (the
-kernel's own interpreter by default). The runtime client is ours (`python/bootstrap.py`, stdlib
-only, run by path) or AWS's own `awslambdaric`, which must be importable by that interpreter.
+Three families, as on AWS:
+- python3.X: an interpreter of that version found on this machine (the kernel's own by default)
+  runs our runtime client (`python/bootstrap.py`, stdlib only) or AWS's `awslambdaric`;
+- nodejs20.x, nodejs22.x, nodejs24.x: the machine's `node` (>= 18) runs our runtime client
+  (`nodejs/`, plain ES modules) or AWS's npm `aws-lambda-ric`, started by a bootstrap script
+  like AWS's `/var/runtime/bootstrap`;
+- provided.al2023, provided.al2 (OS-only): the function's own `bootstrap` executable is the
+  runtime. It comes with the code (the code *is* the bootstrap, written to the task root and
+  made executable) or from `bootstrap=PATH`, an executable run in place as a layer's
+  `/opt/bootstrap` would be; the code then goes next to it in the task root.
+
+The family also decides what the code file is called, the default handler, and the variables
+only that family gets (LC_CTYPE for Python, NODE_PATH for Node.js via its bootstrap).
 """
 
 from __future__ import annotations
@@ -13,25 +23,133 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambda_nb.engine.errors import RuntimeNotFound
 
-BOOTSTRAP = Path(__file__).resolve().parent / "python" / "bootstrap.py"
+HERE = Path(__file__).resolve().parent
+BOOTSTRAP = HERE / "python" / "bootstrap.py"
+NODE_BOOTSTRAP = HERE / "nodejs" / "bootstrap"
+NODE_RUNTIMES = ("nodejs20.x", "nodejs22.x", "nodejs24.x")
+PROVIDED_RUNTIMES = ("provided.al2023", "provided.al2")
+NODE_MIN_MAJOR = 18
+BOOTSTRAP_FILE = "bootstrap"  # the name a custom runtime's executable must have
 _PYTHON_RE = re.compile(r"^python(3\.\d+)$")
+_DEFAULT_HANDLERS = {
+    "python": "lambda_function.lambda_handler",
+    "nodejs": "index.handler",
+    "provided": "function.handler",  # AWS's custom-runtime tutorial; the runtime interprets it
+}
+_NODE_INSTALL_HINT = (
+    "Node.js runtimes run on this machine's `node` (version 18 or later). Install it, e.g. "
+    "`sudo apt-get install nodejs` (Debian/Ubuntu), `brew install node` (macOS), or from "
+    "https://nodejs.org, then make sure `node` is on PATH."
+)
 
 
 @dataclass(frozen=True)
 class RuntimeCommand:
     """How to start one runtime: argv, the AWS_EXECUTION_ENV it announces, its version label."""
 
-    name: str  # e.g. "python3.11"
-    argv: tuple[str, ...]
+    name: str  # e.g. "python3.11", "nodejs22.x", "provided.al2023"
+    argv: tuple[str, ...]  # a relative argv[0] is the bootstrap in the task root
     execution_env: str | None  # AWS_EXECUTION_ENV; absent on OS-only runtimes
     runtime_version: str  # INIT_START's "Runtime Version", e.g. "python:3.11.v7"
+    family: str = "python"  # "python", "nodejs" or "provided"
+    runtime_dir: str | None = None  # LAMBDA_RUNTIME_DIR; None = the task root
+    env: dict[str, str] = field(default_factory=dict)  # variables only this family gets
+
+    def command(self, task_root: Path) -> list[str]:
+        """The argv to exec, with a bootstrap that came with the code resolved in `task_root`."""
+        first = self.argv[0]
+        if not os.path.isabs(first):
+            first = str(task_root / first)
+        return [first, *self.argv[1:]]
+
+    def environment(self, task_root: Path) -> dict[str, str]:
+        """The variables this runtime adds to the execution environment's."""
+        return {"LAMBDA_RUNTIME_DIR": self.runtime_dir or str(task_root), **self.env}
 
 
+# ------------------------------------------------------------------ families and code files
+def family(runtime: str | None) -> str:
+    """The runtime's family: python (also for None, the kernel's Python), nodejs or provided."""
+    if runtime in NODE_RUNTIMES:
+        return "nodejs"
+    if runtime in PROVIDED_RUNTIMES:
+        return "provided"
+    return "python"
+
+
+def default_handler(runtime: str | None) -> str:
+    """The console's default handler for a new function of this runtime."""
+    return _DEFAULT_HANDLERS[family(runtime)]
+
+
+def code_file(runtime: str | None, handler: str, bootstrap: str | None = None) -> str:
+    """The name the function's code gets in the task root when none is given.
+
+    Python: the handler's module (`app.handler` -> `app.py`, `src/app.handler` -> `src/app.py`).
+    Node.js: the same with `.mjs` (`src/app.api.handler` -> `src/app.mjs`), an ES module as the
+    console's default `index.mjs`; name the file `index.js` or `index.cjs` instead (the
+    `filename` option) for CommonJS, which is how Lambda decides it too. Custom runtime:
+    `bootstrap`, or with `bootstrap=PATH` (the runtime lives elsewhere) the handler's module
+    part as it is, e.g. `function.handler` -> `function`.
+    """
+    kind = family(runtime)
+    if kind == "provided":
+        if bootstrap is None:
+            return BOOTSTRAP_FILE
+        return handler.split(".", 1)[0] or "function"
+    if kind == "nodejs":  # `dir/app.api.handler`: the module ends at the name's first dot
+        folder, _, name = handler.rpartition("/")
+        module, dot, _ = name.partition(".")
+        if not (dot and module):
+            return "index.mjs"
+        return f"{folder}/{module}.mjs" if folder else f"{module}.mjs"
+    module, dot, _ = handler.rpartition(".")
+    return f"{module}.py" if dot and module else "lambda_function.py"
+
+
+def line_comment(runtime: str | None, bootstrap: str | None = None) -> str | None:
+    """How the code's language starts a comment line, for a header above the code: `#` or
+    `//`; None for a custom runtime, whose bootstrap must start with its `#!` line."""
+    kind = family(runtime)
+    if kind == "provided":
+        return None
+    return "//" if kind == "nodejs" else "#"
+
+
+def is_executable_code(runtime: str | None, filename: str, bootstrap: str | None) -> bool:
+    """True for the file that must be executable: a custom runtime's own `bootstrap`."""
+    return family(runtime) == "provided" and bootstrap is None and filename == BOOTSTRAP_FILE
+
+
+# ------------------------------------------------------------------------------- resolve
+def resolve(
+    runtime: str | None, runtime_client: str, handler: str, bootstrap: str | None = None
+) -> RuntimeCommand:
+    """The command for `runtime` (None = this interpreter's python3.X)."""
+    kind = family(runtime)
+    if kind == "nodejs":
+        assert runtime is not None
+        return _nodejs(runtime, runtime_client)
+    if kind == "provided":
+        assert runtime is not None
+        return _provided(runtime, bootstrap)
+    return _python(runtime, runtime_client, handler)
+
+
+def _unsupported(name: str) -> RuntimeNotFound:
+    pythons = ", ".join(sorted(pythons_on_path(), key=_version_key))
+    return RuntimeNotFound(
+        f"Unsupported runtime {name!r}: use python3.X (found here: {pythons}), "
+        f"{', '.join(NODE_RUNTIMES)} or {', '.join(PROVIDED_RUNTIMES)}"
+    )
+
+
+# --------------------------------------------------------------------------------- python
 @functools.cache
 def _interpreter_version(path: str) -> tuple[int, int, int]:
     out = subprocess.run(
@@ -72,15 +190,10 @@ def pythons_on_path() -> dict[str, str]:
     return found
 
 
-def resolve(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCommand:
-    """The command for `runtime` ("python3.X" or None for this interpreter)."""
+def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCommand:
     name = runtime or f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    match = _PYTHON_RE.match(name)
-    if not match:
-        raise RuntimeNotFound(
-            f"Unsupported runtime {name!r}: use python3.X (found here: "
-            f"{', '.join(sorted(pythons_on_path()))})"
-        )
+    if not _PYTHON_RE.match(name):
+        raise _unsupported(name)
     available = pythons_on_path()
     if name not in available:
         raise RuntimeNotFound(
@@ -102,8 +215,102 @@ def resolve(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCo
         argv=argv,
         execution_env=f"AWS_Lambda_{name}",
         runtime_version=f"python:{version[0]}.{version[1]}.v{version[2]}",
+        family="python",
+        runtime_dir=str(BOOTSTRAP.parent),
+        env={"LC_CTYPE": "C.UTF-8"},  # Python runtimes only (lambda-runtime.md section 3)
     )
 
 
 def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(x) for x in name[len("python") :].split("."))
+
+
+# --------------------------------------------------------------------------------- nodejs
+@functools.cache
+def node_version(path: str) -> tuple[int, int, int]:
+    out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    match = re.match(r"v(\d+)\.(\d+)\.(\d+)", out.stdout.strip())
+    if out.returncode != 0 or not match:
+        raise RuntimeNotFound(
+            f"{path} --version failed: {out.stderr.strip()}. {_NODE_INSTALL_HINT}"
+        )
+    major, minor, patch = (int(x) for x in match.groups())
+    return major, minor, patch
+
+
+def aws_node_ric_prefix() -> Path:
+    """Where AWS's Node.js runtime clients are installed (`tasks.py` puts them there):
+    $LAMBDA_NB_AWS_NODE_RIC, else `<this environment>/aws-lambda-ric`, holding the npm packages
+    `aws-lambda-ric-3` (aws-lambda-ric 3.x, nodejs20.x/22.x) and `aws-lambda-ric-4` (4.x,
+    nodejs24.x) under node_modules."""
+    return Path(os.environ.get("LAMBDA_NB_AWS_NODE_RIC") or Path(sys.prefix) / "aws-lambda-ric")
+
+
+def aws_node_ric(runtime: str) -> tuple[str, ...] | None:
+    """The entry (and its arguments) that runs AWS's client for `runtime`, if installed."""
+    modules = aws_node_ric_prefix() / "node_modules"
+    if runtime == "nodejs24.x":
+        entry = modules / "aws-lambda-ric-4" / "index.mjs"
+        return (str(entry),) if entry.is_file() else None
+    dist = modules / "aws-lambda-ric-3" / "dist" / "index.mjs"
+    return (str(HERE / "nodejs" / "aws-ric-v3.mjs"), str(dist)) if dist.is_file() else None
+
+
+def _nodejs(name: str, runtime_client: str) -> RuntimeCommand:
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeNotFound(
+            f"Runtime {name} needs `node`, which is not on PATH. {_NODE_INSTALL_HINT}"
+        )
+    major, minor, _ = node_version(node)
+    if major < NODE_MIN_MAJOR:
+        raise RuntimeNotFound(
+            f"Runtime {name} needs node >= {NODE_MIN_MAJOR}; {node} is {major}.{minor}. "
+            f"{_NODE_INSTALL_HINT}"
+        )
+    client: tuple[str, ...] = (str(HERE / "nodejs" / "index.mjs"),)
+    if runtime_client == "awslambdaric":
+        aws = aws_node_ric(name)
+        if aws is None:
+            raise RuntimeNotFound(
+                f"AWS's Node.js runtime client for {name} is not installed in "
+                f"{aws_node_ric_prefix()} (`python3 tasks.py venv` installs it with npm)"
+            )
+        client = aws
+    entry = Path(client[0])
+    # The bootstrap sets NODE_PATH and the heap limits from the memory size, as AWS's does,
+    # then execs `node <entry> [args]`.
+    argv = ("/bin/sh", str(NODE_BOOTSTRAP), node, *client)
+    label = name[len("nodejs") : -len(".x")]
+    return RuntimeCommand(
+        name=name,
+        argv=argv,
+        execution_env=f"AWS_Lambda_{name}",
+        # AWS's N is its release counter; ours is the local node's minor version (we have no
+        # releases). Which node really runs is `process.version`.
+        runtime_version=f"nodejs:{label}.v{minor}",
+        family="nodejs",
+        runtime_dir=str(entry.parent),
+    )
+
+
+# ------------------------------------------------------------------------------- provided
+def _provided(name: str, bootstrap: str | None) -> RuntimeCommand:
+    if bootstrap is None:
+        argv: tuple[str, ...] = (BOOTSTRAP_FILE,)  # the code itself, in the task root
+        runtime_dir = None
+    else:
+        path = Path(bootstrap).expanduser().resolve()
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise RuntimeNotFound(f"bootstrap {bootstrap!r} is not an executable file")
+        argv = (str(path),)
+        runtime_dir = str(path.parent)
+    return RuntimeCommand(
+        name=name,
+        argv=argv,
+        execution_env=None,  # OS-only runtimes announce none (lambda-runtime.md section 3)
+        # AWS prints e.g. `provided:al2023.v98`; N is its release counter, ours is always 1.
+        runtime_version=f"{name.replace('.', ':', 1)}.v1",
+        family="provided",
+        runtime_dir=runtime_dir,
+    )
