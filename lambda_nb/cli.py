@@ -48,7 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inv.add_argument("--timeout", type=float, metavar="S", help="timeout in seconds, 1-900")
     inv.add_argument("--memory", type=int, metavar="MB", help="memory size in MB, 128-10240")
-    inv.add_argument("--runtime", metavar="R", help="e.g. python3.12 (an interpreter on PATH)")
+    inv.add_argument(
+        "--runtime", metavar="R", help="python3.X, nodejs20.x/22.x/24.x or provided.al2023"
+    )
+    inv.add_argument(
+        "--bootstrap", metavar="PATH", help="an executable custom runtime (implies provided.al2023)"
+    )
+    inv.add_argument(
+        "--filename", metavar="NAME", help="the code's file name, e.g. index.cjs for CommonJS"
+    )
     inv.add_argument("--runtime-client", metavar="C", help="lambda_nb (default) or awslambdaric")
     inv.add_argument("--log-format", metavar="F", help="Text or JSON")
     inv.add_argument("--log-level", metavar="L", help="application log level (JSON only)")
@@ -99,6 +107,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "log_level": args.log_level,
         "environment": parse_env(args.env),
         "name": args.name,
+        "bootstrap": args.bootstrap,
+        "filename": args.filename,
     }
     return {key: value for key, value in options.items() if value is not None}
 
@@ -113,7 +123,7 @@ def _invoke(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file}: no such file")
     event = resolve_event(args.event, None, Path.cwd())
     try:
-        fn = Function.from_file(path, **_options(args))  # handler default: <stem>.lambda_handler
+        fn = Function.from_file(path, **_options(args))  # the runtime's default handler
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
     printer = _LogPrinter(sys.stderr, quiet=args.quiet)

@@ -44,6 +44,18 @@ UPDATE_INTERVAL_S = 0.05  # at most one display update per 50 ms while logs stre
 CELL_HEADER = "# %%lambda\n"  # the magic line is cell line 1, so the code starts on line 2
 
 
+def cell_header(runtime: str | None, bootstrap: str | None) -> str:
+    """The one-line comment that keeps file line N = cell line N, in the code's language.
+
+    A custom runtime's bootstrap must start with its `#!` line: no header, so its lines are
+    one off from the cell's.
+    """
+    from lambda_nb.runtimes.registry import line_comment
+
+    comment = line_comment(runtime, bootstrap)
+    return f"{comment} %%lambda\n" if comment else ""
+
+
 class FunctionFailed(Exception):
     """Raised after display when `LambdaMagics.raise_on_error` is set and the function failed."""
 
@@ -143,7 +155,11 @@ class LambdaMagics(Magics):
         config=True
     )
     memory = Int(128, help="Default memory size in MB (128-10240).").tag(config=True)
-    handler = Unicode(DEFAULT_HANDLER, help="Default handler, module.function.").tag(config=True)
+    handler = Unicode(
+        None,
+        allow_none=True,
+        help=f"Default handler, module.function; None = the runtime's ({DEFAULT_HANDLER}, ...).",
+    ).tag(config=True)
     log_format = Enum(LOG_FORMATS, "Text", help="Default log format: Text or JSON.").tag(
         config=True
     )
@@ -177,7 +193,21 @@ class LambdaMagics(Magics):
     @argument("--env", nargs="+", action="extend", metavar="K=V", help="environment variables")
     @argument("--log-format", metavar="F", help="Text or JSON")
     @argument("--log-level", metavar="L", help="application log level (JSON format only)")
-    @argument("--runtime", metavar="R", help="e.g. python3.12 (an interpreter on PATH)")
+    @argument(
+        "--runtime",
+        metavar="R",
+        help="python3.X (an interpreter on PATH), nodejs20.x/22.x/24.x, provided.al2023",
+    )
+    @argument(
+        "--filename",
+        metavar="NAME",
+        help="the code's file name, e.g. index.cjs or index.js for CommonJS on Node.js",
+    )
+    @argument(
+        "--bootstrap",
+        metavar="PATH",
+        help="an executable custom runtime to run the cell's code (implies provided.al2023)",
+    )
     @argument("--runtime-client", metavar="C", help="lambda_nb (default) or awslambdaric")
     @argument(
         "--event",
@@ -220,21 +250,23 @@ class LambdaMagics(Magics):
             "log_level": pick(args.log_level, self.log_level),
             "runtime": pick(args.runtime, self.runtime),
             "runtime_client": pick(args.runtime_client, self.runtime_client),
+            "filename": args.filename,
+            "bootstrap": args.bootstrap,
         }
 
     def _publish(self, name: str, cell: str, args: argparse.Namespace) -> Function:
         from lambda_nb.engine.errors import ConfigError
-        from lambda_nb.engine.service import code_file_for
         from lambda_nb.function import Function
 
         settings = self._settings(args)
+        runtime = settings["runtime"] or (None if not settings["bootstrap"] else "provided.al2023")
+        code = cell_header(runtime, settings["bootstrap"]) + cell
         try:
-            fn = Function.from_source(CELL_HEADER + cell, name=name, **settings)
+            fn = Function.from_source(code, name=name, **settings)
         except ConfigError as exc:
             raise UsageError(f"%%lambda {name}: {exc}") from None
-        module_file = getattr(fn, "code_file", None) or code_file_for(str(settings["handler"]))
-        filename = module_file.replace("\\", "/").rsplit("/", 1)[-1]
-        cells.remember(fn.name, fn.revision, filename, CELL_HEADER + cell)
+        filename = fn.code_file.replace("\\", "/").rsplit("/", 1)[-1]
+        cells.remember(fn.name, fn.revision, filename, code)
         return fn
 
     # ------------------------------------------------------------------ %lambda

@@ -254,3 +254,26 @@ def test_invocation_to_dict_is_json(make_function):
     inv = make_function("def lambda_handler(e, c):\n    return {'a': 1}\n").invoke({"x": 1})
     data = json.loads(json.dumps(inv.to_dict()))
     assert data["status"] == "success" and data["payload"] == {"a": 1} and data["report"]
+
+
+def test_json_log_format_writes_platform_events(make_function):
+    fn = make_function(
+        "import logging\ndef lambda_handler(event, context):\n    logging.getLogger().info('hi')\n    return 1\n",
+        log_format="JSON",
+    )
+    inv = fn.invoke({})
+    events = [json.loads(r.message) for r in inv.logs if r.source == "platform"]
+    assert [e["type"] for e in events] == [
+        "platform.initStart", "platform.start", "platform.runtimeDone", "platform.report",
+    ]  # fmt: skip
+    assert events[0]["record"]["functionName"] == fn.name
+    assert events[1]["record"] == {"requestId": inv.request_id, "version": "$LATEST"}
+    report = events[3]["record"]
+    assert report["status"] == "success" and report["requestId"] == inv.request_id
+    assert report["metrics"]["billedDurationMs"] == inv.report.billed_duration_ms
+    assert report["metrics"]["initDurationMs"] == pytest.approx(inv.report.init_duration_ms, abs=0.01)
+    app = [json.loads(r.message) for r in inv.logs if r.source == "runtime"]
+    assert app[0]["message"] == "hi" and app[0]["level"] == "INFO"
+    timeout = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(9)\n", log_format="JSON", timeout=1).invoke({})
+    last = json.loads(timeout.logs[-1].message)
+    assert last["type"] == "platform.report" and last["record"]["status"] == "timeout"

@@ -500,3 +500,37 @@ def test_usage_error_shows_one_line(ip: Any) -> None:
     assert result.error_in_exec is None or isinstance(result.error_in_exec, UsageError)
     assert "UsageError: unrecognized arguments: --bogus" in cap.stderr + cap.stdout
     assert "Traceback" not in cap.stderr + cap.stdout
+
+
+# ---------------------------------------------------------------- other runtimes through the magic
+
+
+def test_nodejs_cell_keeps_cell_line_numbers(ip: Any, name: str) -> None:
+    code = "export const handler = async (event) => {\n  throw new Error('boom ' + event.n);\n};\n"
+    _, inv = cell(ip, f"{name} --runtime nodejs22.x --event '{{\"n\": 1}}'", code)
+    assert inv.status == "error", inv.log_text()
+    assert inv.error["errorType"] == "Error" and inv.error["errorMessage"] == "boom 1"
+    # line 1 of the file is the `// %%lambda` header, so the throw is at cell line 3
+    assert any("index.mjs:3:" in frame for frame in inv.error["trace"]), inv.error["trace"]
+
+
+def test_nodejs_commonjs_by_filename(ip: Any, name: str) -> None:
+    code = "exports.handler = async () => ({ kind: typeof require });\n"
+    _, inv = cell(ip, f"{name} --runtime nodejs20.x --filename index.cjs", code)
+    assert inv.payload == {"kind": "function"}, inv.log_text()
+
+
+def test_custom_runtime_cell_is_the_bootstrap(ip: Any, name: str) -> None:
+    code = """#!/bin/sh
+set -eu
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
+while true; do
+  HEADERS="$(mktemp)"
+  EVENT=$(curl -sS -LD "$HEADERS" "$API/next")
+  ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  curl -sS -X POST "$API/$ID/response" -d "{\\"echo\\": $EVENT}" > /dev/null
+done
+"""
+    _, inv = cell(ip, f"{name} --runtime provided.al2023 --event '{{\"a\": 1}}'", code)
+    assert inv.status == "success", inv.log_text()
+    assert inv.payload == {"echo": {"a": 1}}

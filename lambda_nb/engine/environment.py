@@ -165,6 +165,7 @@ class ExecutionEnvironment:
         self.busy = False  # handed to an invocation by the service
         self.discarded = False
         self.invocations = 0
+        self.lines = pl.PlatformLines(config.log_format, config.name)
         self.server = RuntimeAPIServer(self)
 
     # ------------------------------------------------------------------ logs
@@ -493,13 +494,15 @@ class ExecutionEnvironment:
             if not self.started:
                 self.started = True
                 inv.cold = True
-                self._platform(pl.init_start(self.runtime.runtime_version))
+                self._platform(self.lines.init_start(self.runtime.runtime_version))
                 first = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, inv.request_id)
                 if first.ok:
                     init_ms = first.duration_ms
                 else:
                     self._platform(
-                        pl.init_report(first.duration_ms, "init", first.status, first.error_type)
+                        self.lines.init_report(
+                            first.duration_ms, "init", first.status, first.error_type
+                        )
                     )
             t_start, mono_start = time.time(), time.monotonic()
             deadline = mono_start + timeout
@@ -534,7 +537,7 @@ class ExecutionEnvironment:
             self._current = inv
         assert conn is not None
         inv.started_at = time.time()
-        self._platform(pl.start(inv.request_id, inv.version), inv.started_at)
+        self._platform(self.lines.start(inv.request_id, inv.version), inv.started_at)
         headers = {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
@@ -627,36 +630,50 @@ class ExecutionEnvironment:
                     status, error_type = "error", inv.error.get("errorType")
         if self._collector is not None:
             self._collector.flush_partial_lines()
-        self._platform(pl.end(rid))
+        self._end_and_report(inv, duration_ms, init_ms, peak_mb, status, error_type)
+        with self._cv:
+            self._current = None
+            self._result = None
+            self._delivery = None
+        return inv
+
+    def _end_and_report(
+        self,
+        inv: Invocation,
+        duration_ms: float,
+        init_ms: float | None,
+        peak_mb: int,
+        status: str | None,
+        error_type: str | None,
+    ) -> None:
+        """Write END and REPORT (or their JSON events) and attach the Report."""
+        outcome = inv.status if inv.status in ("success", "timeout") else "error"
+        self._platform(self.lines.end(inv.request_id, outcome, error_type))
         billed = pl.billed_duration_ms(duration_ms, init_ms)
-        report = Report(
-            request_id=rid,
+        memory = self.config.memory
+        inv.report = Report(
+            request_id=inv.request_id,
             duration_ms=round(duration_ms, 2),
             billed_duration_ms=billed,
-            memory_size_mb=self.config.memory,
+            memory_size_mb=memory,
             max_memory_used_mb=peak_mb,
             init_duration_ms=None if init_ms is None else round(init_ms, 2),
             status=status,
             error_type=error_type,
         )
         self._platform(
-            pl.report(
-                rid,
+            self.lines.report(
+                inv.request_id,
                 duration_ms,
                 billed,
-                report.memory_size_mb,
-                report.max_memory_used_mb,
+                memory,
+                peak_mb,
                 init_ms,
                 status,
                 error_type,
+                outcome,
             )
         )
-        inv.report = report
-        with self._cv:
-            self._current = None
-            self._result = None
-            self._delivery = None
-        return inv
 
     def _fail_init(
         self, inv: Invocation, outcome: _InitOutcome, mono_start: float, timeout: float
@@ -666,7 +683,7 @@ class ExecutionEnvironment:
         if outcome.status == "timeout":
             duration_ms = timeout * 1000
             inv.started_at = time.time()
-            self._platform(pl.start(rid, inv.version), inv.started_at)
+            self._platform(self.lines.start(rid, inv.version), inv.started_at)
             self._platform(pl.timed_out(time.time(), rid, timeout))
             inv.status = "timeout"
             inv.error = timeout_error(rid, timeout)
@@ -674,24 +691,16 @@ class ExecutionEnvironment:
         else:
             duration_ms = (time.monotonic() - mono_start) * 1000
             self._platform(
-                pl.init_report(outcome.duration_ms, "invoke", "error", outcome.error_type)
+                self.lines.init_report(outcome.duration_ms, "invoke", "error", outcome.error_type)
             )
             inv.started_at = time.time()
-            self._platform(pl.start(rid, inv.version), inv.started_at)
+            self._platform(self.lines.start(rid, inv.version), inv.started_at)
             inv.status = "out_of_memory" if outcome.error_type == "Runtime.OutOfMemory" else "error"
             inv.error = outcome.error
             status, error_type = "error", outcome.error_type
             # Lambda discards a sandbox whose init keeps failing; the next invoke starts afresh.
             self.discarded = True
-        self._platform(pl.end(rid))
-        billed = pl.billed_duration_ms(duration_ms, None)
-        peak = self.memory.peak_mb()
-        inv.report = Report(
-            rid, round(duration_ms, 2), billed, self.config.memory, peak, None, status, error_type
-        )
-        self._platform(
-            pl.report(rid, duration_ms, billed, self.config.memory, peak, None, status, error_type)
-        )
+        self._end_and_report(inv, duration_ms, None, self.memory.peak_mb(), status, error_type)
         return inv
 
     def _abort(self, inv: Invocation) -> None:
@@ -706,7 +715,7 @@ class ExecutionEnvironment:
             "errorType": "Aborted",
             "errorMessage": f"RequestId: {inv.request_id} Error: Invocation aborted by the user",
         }
-        self._platform(pl.end(inv.request_id))
+        self._platform(self.lines.end(inv.request_id, "error", None))
 
     # ------------------------------------------------------------- shutdown
     def close(self) -> None:

@@ -11,6 +11,7 @@ Choices where the spec says UNCONFIRMED:
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import time
 
@@ -82,3 +83,127 @@ def timed_out(ts: float, request_id: str, timeout_s: float) -> str:
 
 def runtime_exited(request_id: str, reason: str, error_type: str) -> str:
     return f"RequestId: {request_id} Error: {reason}\n{error_type}\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON log format: system logs are Telemetry API events {"time", "type", "record"}
+# (lambda-runtime.md 4.7). Which events CloudWatch shows is UNCONFIRMED; we write initStart,
+# initReport (on failures, as in Text), start, runtimeDone (where Text has END) and report.
+
+
+def _event(kind: str, record: dict[str, object], ts: float | None = None) -> str:
+    body = {"time": iso_ms(time.time() if ts is None else ts), "type": kind, "record": record}
+    return json.dumps(body, separators=(",", ":")) + "\n"
+
+
+def json_init_start(runtime_version: str, function_name: str, phase: str = "init") -> str:
+    return _event(
+        "platform.initStart",
+        {
+            "initializationType": "on-demand",
+            "phase": phase,
+            "runtimeVersion": runtime_version,
+            "runtimeVersionArn": f"arn:aws:lambda:{REGION}::runtime:"
+            + hashlib.sha256(runtime_version.encode()).hexdigest(),
+            "functionName": function_name,
+            "functionVersion": "$LATEST",
+        },
+    )
+
+
+def json_init_report(duration_ms: float, phase: str, status: str, error_type: str | None) -> str:
+    record: dict[str, object] = {
+        "initializationType": "on-demand",
+        "phase": phase,
+        "status": status,
+    }
+    if error_type:
+        record["errorType"] = error_type
+    record["metrics"] = {"durationMs": round(duration_ms, 3)}
+    return _event("platform.initReport", record)
+
+
+def json_start(request_id: str, version: str) -> str:
+    return _event("platform.start", {"requestId": request_id, "version": version})
+
+
+def json_runtime_done(request_id: str, status: str, error_type: str | None) -> str:
+    record: dict[str, object] = {"requestId": request_id, "status": status}
+    if error_type:
+        record["errorType"] = error_type
+    return _event("platform.runtimeDone", record)
+
+
+def json_report(
+    request_id: str,
+    duration_ms: float,
+    billed_ms: int,
+    memory_mb: int,
+    max_memory_mb: int,
+    init_duration_ms: float | None = None,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> str:
+    metrics: dict[str, object] = {
+        "durationMs": round(duration_ms, 3),
+        "billedDurationMs": billed_ms,
+        "memorySizeMB": memory_mb,
+        "maxMemoryUsedMB": max_memory_mb,
+    }
+    if init_duration_ms is not None:
+        metrics["initDurationMs"] = round(init_duration_ms, 3)
+    record: dict[str, object] = {"requestId": request_id, "metrics": metrics}
+    record["status"] = status or "success"
+    if error_type:
+        record["errorType"] = error_type
+    return _event("platform.report", record)
+
+
+class PlatformLines:
+    """The platform's lines in a function's log format: Text lines, or JSON telemetry events.
+
+    The timeout and crash lines stay text in both formats (their JSON form is UNCONFIRMED).
+    `outcome` is the invocation's result for the JSON events' `status`: success, timeout, or
+    error (a function error, an init failure, a crash or an out-of-memory kill alike).
+    """
+
+    def __init__(self, log_format: str, function_name: str) -> None:
+        self.json = log_format == "JSON"
+        self.function_name = function_name
+
+    def init_start(self, runtime_version: str) -> str:
+        if self.json:
+            return json_init_start(runtime_version, self.function_name)
+        return init_start(runtime_version)
+
+    def init_report(self, duration_ms: float, phase: str, status: str, error: str | None) -> str:
+        fmt = json_init_report if self.json else init_report
+        return fmt(duration_ms, phase, status, error)
+
+    def start(self, request_id: str, version: str) -> str:
+        return json_start(request_id, version) if self.json else start(request_id, version)
+
+    def end(self, request_id: str, outcome: str, error_type: str | None) -> str:
+        return json_runtime_done(request_id, outcome, error_type) if self.json else end(request_id)
+
+    def report(
+        self,
+        request_id: str,
+        duration_ms: float,
+        billed_ms: int,
+        memory_mb: int,
+        max_memory_mb: int,
+        init_duration_ms: float | None,
+        status: str | None,
+        error_type: str | None,
+        outcome: str,
+    ) -> str:
+        if self.json:
+            return json_report(
+                request_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
+                init_duration_ms, status or outcome, error_type,
+            )  # fmt: skip
+        return report(
+            request_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
+            init_duration_ms, status, error_type,
+        )  # fmt: skip

@@ -37,13 +37,6 @@ class FunctionRevision:
     code_file: str | None = None  # the file in `files` that holds the function's code
 
 
-def code_file_for(handler: str, default: str = "lambda_function.py") -> str:
-    """`app.handler` -> `app.py`; `src/app.handler` -> `src/app.py` (Python runtimes; every
-    runtime's rule is `registry.code_file`)."""
-    module, dot, _ = handler.rpartition(".")
-    return f"{module}.py" if dot and module else default
-
-
 class LambdaService:
     """Holds functions by name and hands out execution environments, one invocation each."""
 

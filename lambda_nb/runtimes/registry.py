@@ -161,8 +161,12 @@ def _interpreter_version(path: str) -> tuple[int, int, int]:
 
 
 @functools.cache
-def _resolve_shim(path: str, name: str) -> str:
-    """pyenv shims are shell scripts that cost ~100 ms per start: use the real interpreter."""
+def _resolve_shim(path: str, name: str) -> str | None:
+    """pyenv shims are shell scripts that cost ~100 ms per start: use the real interpreter.
+
+    A shim whose version is installed but not selected (`pyenv: python3.9: command not found`)
+    still names a real interpreter under $PYENV_ROOT/versions; a shim with none is no python.
+    """
     if "/shims/" not in path:
         return path
     pyenv = shutil.which("pyenv")
@@ -171,7 +175,10 @@ def _resolve_shim(path: str, name: str) -> str:
         real = found.stdout.strip()
         if found.returncode == 0 and real:
             return real
-    return path
+    root = Path(os.environ.get("PYENV_ROOT") or Path(path).parent.parent)
+    candidates = sorted(root.glob(f"versions/*/bin/{name}"), key=lambda p: p.parts[-3])
+    runnable = [str(c) for c in candidates if os.access(c, os.X_OK)]
+    return runnable[-1] if runnable else None
 
 
 def pythons_on_path() -> dict[str, str]:
@@ -185,8 +192,9 @@ def pythons_on_path() -> dict[str, str]:
         for name in names:
             if _PYTHON_RE.match(name) and name not in found:
                 path = os.path.join(directory, name)
-                if os.access(path, os.X_OK):
-                    found[name] = path
+                real = _resolve_shim(path, name) if os.access(path, os.X_OK) else None
+                if real is not None:
+                    found[name] = real
     return found
 
 
@@ -200,7 +208,7 @@ def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCo
             f"Runtime {name} needs a {name} interpreter on PATH; found: "
             f"{', '.join(sorted(available, key=_version_key))}"
         )
-    interpreter = _resolve_shim(available[name], name)
+    interpreter = available[name]
     version = _interpreter_version(interpreter)
     if f"python{version[0]}.{version[1]}" != name:
         raise RuntimeNotFound(f"{interpreter} is Python {version[0]}.{version[1]}, not {name}")
