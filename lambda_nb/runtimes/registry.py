@@ -162,23 +162,17 @@ def _interpreter_version(path: str) -> tuple[int, int, int]:
 
 @functools.cache
 def _resolve_shim(path: str, name: str) -> str | None:
-    """pyenv shims are shell scripts that cost ~100 ms per start: use the real interpreter.
-
-    A shim whose version is installed but not selected (`pyenv: python3.9: command not found`)
-    still names a real interpreter under $PYENV_ROOT/versions; a shim with none is no python.
-    """
+    """pyenv shims are shell scripts that cost ~100 ms per start: use the real interpreter,
+    the newest installed one of that version under $PYENV_ROOT/versions (whether or not pyenv
+    has it selected). A shim with no installed interpreter behind it is no python."""
     if "/shims/" not in path:
         return path
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        found = subprocess.run([pyenv, "which", name], capture_output=True, text=True, timeout=30)
-        real = found.stdout.strip()
-        if found.returncode == 0 and real:
-            return real
     root = Path(os.environ.get("PYENV_ROOT") or Path(path).parent.parent)
-    candidates = sorted(root.glob(f"versions/*/bin/{name}"), key=lambda p: p.parts[-3])
-    runnable = [str(c) for c in candidates if os.access(c, os.X_OK)]
-    return runnable[-1] if runnable else None
+    candidates = [c for c in root.glob(f"versions/*/bin/{name}") if os.access(c, os.X_OK)]
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda c: tuple(int(x) for x in re.findall(r"\d+", c.parts[-3])))
+    return str(newest)
 
 
 def pythons_on_path() -> dict[str, str]:
@@ -199,19 +193,25 @@ def pythons_on_path() -> dict[str, str]:
 
 
 def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCommand:
-    name = runtime or f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    name = runtime or own
     if not _PYTHON_RE.match(name):
         raise _unsupported(name)
-    available = pythons_on_path()
-    if name not in available:
-        raise RuntimeNotFound(
-            f"Runtime {name} needs a {name} interpreter on PATH; found: "
-            f"{', '.join(sorted(available, key=_version_key))}"
-        )
-    interpreter = available[name]
-    version = _interpreter_version(interpreter)
-    if f"python{version[0]}.{version[1]}" != name:
-        raise RuntimeNotFound(f"{interpreter} is Python {version[0]}.{version[1]}, not {name}")
+    if name == own:  # the common case costs no PATH scan and no subprocess
+        interpreter, version = sys.executable, tuple(sys.version_info[:3])
+    else:
+        available = pythons_on_path()
+        if name not in available:
+            raise RuntimeNotFound(
+                f"Runtime {name} needs a {name} interpreter on PATH; found: "
+                f"{', '.join(sorted(available, key=_version_key))}"
+            )
+        interpreter = available[name]
+        version = _interpreter_version(interpreter)
+        if f"python{version[0]}.{version[1]}" != name:
+            raise RuntimeNotFound(
+                f"{interpreter} is Python {version[0]}.{version[1]}, not {name}"
+            )
     if runtime_client == "awslambdaric":
         if sys.platform != "linux":
             raise RuntimeNotFound("awslambdaric (AWS's runtime client) runs on Linux only")
