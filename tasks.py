@@ -81,8 +81,12 @@ def _have_aws_node_ric() -> None:
 
 
 def lab() -> None:
+    """JupyterLab on the tour, with lambda_nb installed (as root, e.g. in a container, too)."""
     venv()
-    os.execv(str(BIN / "jupyter"), [str(BIN / "jupyter"), "lab", TOUR])
+    argv = [str(BIN / "jupyter"), "lab", TOUR]
+    if os.name != "nt" and os.geteuid() == 0:
+        argv.append("--allow-root")
+    os.execv(argv[0], argv)
 
 
 def _in_ci() -> bool:
