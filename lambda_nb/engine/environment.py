@@ -117,10 +117,6 @@ class _InitOutcome:
     error: dict[str, Any] | None = None  # the body the caller gets if this init's failure stands
 
 
-class InvocationAborted(BaseException):
-    """Raised inside `invoke` to stop it on request (e.g. a Stop button)."""
-
-
 class ExecutionEnvironment:
     """One sandbox of one function revision. Not thread-safe for concurrent invokes: the
     service hands each environment to one invocation at a time, as Lambda does."""
@@ -312,10 +308,6 @@ class ExecutionEnvironment:
                 self._pending_next.close()
                 self._pending_next = None
 
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None
-
     # ------------------------------------------------------ Runtime API side
     # A runtime that misuses the API gets RAPID's answers (RIE rapi/handler, core/states.go):
     # a post for another request id: 400 InvalidRequestID; a second post for the same one, or
@@ -480,8 +472,8 @@ class ExecutionEnvironment:
     ) -> Invocation:
         """Run one invocation to its end; `inv` is filled in place and returned.
 
-        On KeyboardInterrupt (or InvocationAborted) the environment is reset, the invocation
-        is recorded as aborted, and the exception propagates.
+        On KeyboardInterrupt (or any exception raised by `on_progress`) the environment is
+        reset, the invocation is recorded as aborted, and the exception propagates.
         """
         self.invocations += 1
         timeout = self.config.timeout
