@@ -277,3 +277,12 @@ def test_render_does_not_import_ipython() -> None:
         "assert 'IPython' not in sys.modules, 'IPython imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_node_trace_heading_says_innermost_first() -> None:
+    trace = ["Error: boom", "    at Runtime.handler (file:///var/task/index.mjs:3:9)"]
+    inv = _inv(status="error", error={"errorType": "Error", "errorMessage": "boom", "trace": trace})
+    bundle = static.mimebundle(inv)
+    assert "Stack trace (most recent call first):" in bundle["text/plain"]
+    assert "Stack trace (most recent call first):" in bundle["text/html"]
+    assert "Traceback" not in bundle["text/plain"]

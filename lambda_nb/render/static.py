@@ -135,6 +135,13 @@ def _basename(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+def _trace_heading(error: Mapping[str, Any]) -> str:
+    """Python's stackTrace lists the innermost frame last; Node.js's `trace` lists it first."""
+    if "stackTrace" not in error and "trace" in error:
+        return "Stack trace (most recent call first):"
+    return "Traceback (most recent call last):"
+
+
 def _frames(error: Mapping[str, Any]) -> list[str]:
     trace = error.get("stackTrace", error.get("trace", []))
     if not isinstance(trace, list):
@@ -209,7 +216,7 @@ def to_text(inv: Invocation, module_file: str | None = None) -> str:
         out.append("  " + _error_summary(inv, module_file))
         frames = _frames(inv.error)
         if frames:
-            out.append("  Traceback (most recent call last):")
+            out.append("  " + _trace_heading(inv.error))
             for frame in frames:
                 out.extend(_indent(_annotated_frame(frame, module_file), "  "))
     elif inv.status == "success":
@@ -302,7 +309,7 @@ def _error_html(inv: Invocation, module_file: str | None) -> str:
     trace = ""
     if frames:
         rows = "".join(_frame_html(frame, module_file) for frame in frames)
-        trace = f'<pre style="{_PRE}">Traceback (most recent call last):\n{rows}</pre>'
+        trace = f'<pre style="{_PRE}">{_trace_heading(error)}\n{rows}</pre>'
     return f'<div class="lnb-error">{head}{_e(message)}{where}{trace}</div>'
 
 
