@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         'such as s3.put(key="a b.txt"); default {}',
     )
     inv.add_argument(
-        "--handler", metavar="H", help="module.function (default: STEM.lambda_handler)"
+        "--handler", metavar="H", help="module.function (default: the runtime's, from FILE's stem)"
     )
     inv.add_argument("--timeout", type=float, metavar="S", help="timeout in seconds, 1-900")
     inv.add_argument("--memory", type=int, metavar="MB", help="memory size in MB, 128-10240")

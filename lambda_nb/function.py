@@ -20,10 +20,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lambda_nb.engine.config import REQUEST_MAX_BYTES, FunctionConfig, validate
+from lambda_nb.engine.config import (
+    ACCOUNT_ID,
+    REGION,
+    REQUEST_MAX_BYTES,
+    FunctionConfig,
+    validate,
+)
 from lambda_nb.engine.errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
+    ResourceNotFoundException,
 )
 from lambda_nb.engine.records import Invocation, LogRecord
 from lambda_nb.engine.service import LambdaService, default_service
@@ -111,7 +118,8 @@ class Function:
     def _revision(self) -> Any:
         rev = self.service.revision(self.name)
         if rev is None:
-            raise LookupError(f"Function not found: {self.name} (it was closed)")
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}:$LATEST"
+            raise ResourceNotFoundException(f"Function not found: {arn}")
         return rev
 
     @property
@@ -159,11 +167,15 @@ class Function:
             invoked_function_arn=rev.config.function_arn,
         )
         self.history.append(inv)
-        env = self.service.acquire(rev)
+        env = None
         try:
+            env = self.service.acquire(rev)
             env.invoke(inv, payload, on_progress)
         finally:
-            self.service.release(env)
+            if env is not None:
+                self.service.release(env)
+            if inv.status == "running":  # no environment could be started
+                inv.status = "aborted"
             inv._done.set()
         return inv
 

@@ -540,3 +540,23 @@ def test_family_defaults() -> None:
     assert [registry.line_comment(r) for r in ("python3.11", "nodejs24.x", "provided.al2")] == [
         "#", "//", None,
     ]  # fmt: skip
+
+
+@needs_curl
+def test_large_response_from_curl_is_not_delayed(custom) -> None:
+    """curl asks `Expect: 100-continue` before a large body; the API answers at once, as RAPID
+    (Go's net/http) does, instead of letting curl wait a second."""
+    code = r"""#!/bin/bash
+set -euo pipefail
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS="$(mktemp)"; BODY="$(mktemp)"
+  curl -sS -LD "$HEADERS" -o "$BODY" "$API/invocation/next"
+  REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  curl -sS -o /dev/null "$API/invocation/$REQUEST_ID/response" --data-binary "@$BODY"
+done
+"""
+    fn = custom(code, timeout=10)
+    inv = fn.invoke({"big": "x" * 2_000_000})
+    assert inv.status == "success" and len(inv.payload["big"]) == 2_000_000
+    assert inv.report.duration_ms < 900, inv.report

@@ -267,6 +267,9 @@ def test_json_log_format_writes_platform_events(make_function):
         "platform.initStart", "platform.start", "platform.runtimeDone", "platform.report",
     ]  # fmt: skip
     assert events[0]["record"]["functionName"] == fn.name
+    assert events[0]["record"]["functionArn"] == fn.config.function_arn
+    assert events[0]["record"]["instanceMaxMemory"] == 128
+    assert events[2]["record"]["metrics"]["durationMs"] >= 0
     assert events[1]["record"] == {"requestId": inv.request_id, "version": "$LATEST"}
     report = events[3]["record"]
     assert report["status"] == "success" and report["requestId"] == inv.request_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -16,9 +17,10 @@ def test_init_over_ten_seconds_is_cut_and_retried_in_the_invoke_phase(make_funct
     inv = fn.invoke({})
     assert time.monotonic() - started < 10 + 2 + 3
     init_reports = [r.message for r in inv.logs if r.message.startswith("INIT_REPORT")]
-    assert len(init_reports) == 1
+    assert len(init_reports) == 2
     assert init_reports[0].startswith("INIT_REPORT Init Duration: 100")
     assert init_reports[0].endswith("\tPhase: init\tStatus: timeout\n")
+    assert init_reports[1].endswith("\tPhase: invoke\tStatus: timeout\n")
     # The retry inside the invoke phase is bounded by the function timeout.
     assert inv.status == "timeout"
     assert inv.error["errorMessage"].endswith("Task timed out after 2.00 seconds")
@@ -50,3 +52,26 @@ def test_no_runtime_survives_its_owner_being_killed(processes_with_env):
     while processes_with_env(stream) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert processes_with_env(stream) == []
+
+
+def test_owner_killed_leaves_no_cgroup_or_work_dir(tmp_path):
+    owner = textwrap.dedent(
+        """
+        import time
+        from lambda_nb import Function
+        fn = Function.from_source("def lambda_handler(e, c):\\n    return 1\\n", name="dirs")
+        fn.invoke({})
+        env = fn.service.revision("dirs").environments[0]
+        print(fn.service.work_dir, getattr(env.memory, "path", ""), flush=True)
+        time.sleep(300)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", owner], stdout=subprocess.PIPE, text=True)
+    work_dir, _, cgroup = proc.stdout.readline().strip().partition(" ")
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    paths = [p for p in (work_dir, cgroup) if p]
+    while any(os.path.exists(p) for p in paths) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in paths if os.path.exists(p)] == []

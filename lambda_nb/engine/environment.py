@@ -72,8 +72,11 @@ def exit_reason(returncode: int) -> str:
     if returncode == 0:
         return "Runtime exited without providing a reason"
     if returncode < 0:
-        name = _SIGNAL_NAMES.get(signal.Signals(-returncode), signal.Signals(-returncode).name)
-        return f"Runtime exited with error: signal: {name}"
+        try:
+            sig = signal.Signals(-returncode)
+        except ValueError:  # real-time signals have no name; Go prints "signal 40"
+            return f"Runtime exited with error: signal {-returncode}"
+        return f"Runtime exited with error: signal: {_SIGNAL_NAMES.get(sig, sig.name)}"
     return f"Runtime exited with error: exit status {returncode}"
 
 
@@ -158,10 +161,12 @@ class ExecutionEnvironment:
         self._frozen_pids: set[int] = set()
         self._in_init = False
         self.started = False  # INIT_START written: the environment exists
+        self.closed = False
         self.busy = False  # handed to an invocation by the service
         self.discarded = False
-        self.invocations = 0
-        self.lines = pl.PlatformLines(config.log_format, config.name)
+        self.lines = pl.PlatformLines(
+            config.log_format, config.name, config.function_arn, config.memory
+        )
         self.server = RuntimeAPIServer(self)
 
     # ------------------------------------------------------------------ logs
@@ -258,7 +263,7 @@ class ExecutionEnvironment:
                 self._cv.notify_all()
 
     def _signal(self, sig: int, pids: set[int] | None = None) -> None:
-        """Send `sig` to the runtime's process group and to `pids` (those outside the group)."""
+        """Send `sig` to the runtime's process group and to the other `pids` given."""
         proc = self.proc
         if proc is None:
             return
@@ -275,13 +280,16 @@ class ExecutionEnvironment:
     def _freeze(self) -> None:
         if not self._frozen and self.proc is not None:
             # A process that left the group (setsid) is still in the cgroup: stop it too.
-            cheap = isinstance(self.memory, CgroupMemory)
-            self._frozen_pids = set(self.memory.pids()) - {self.proc.pid} if cheap else set()
+            self._frozen_pids = set()
+            if isinstance(self.memory, CgroupMemory):  # the cgroup lists every process, cheaply
+                self._frozen_pids = set(self.memory.pids()) - {self.proc.pid}
             self._signal(signal.SIGSTOP, self._frozen_pids)
+            self.memory.pause()
             self._frozen = True
 
     def _thaw(self) -> None:
         if self._frozen:
+            self.memory.resume()
             self._signal(signal.SIGCONT, self._frozen_pids)
             self._frozen = False
 
@@ -298,12 +306,14 @@ class ExecutionEnvironment:
             pass
         if self.reaper is not None:
             self.reaper.forget_group(proc.pid)
-        if self._collector is not None:
-            self._collector.close()
-            self._collector = None
+        collector, self._collector = self._collector, None
+        if collector is not None:
+            collector.close()
         with self._cv:
             self.proc = None
-            self._frozen = False
+            if self._frozen:
+                self.memory.resume()
+                self._frozen = False
             if self._pending_next is not None:
                 self._pending_next.close()
                 self._pending_next = None
@@ -431,6 +441,7 @@ class ExecutionEnvironment:
                     self._cv.wait(0.01)
                 exited = self._exited
         oom = self.memory.oom_killed()
+        self.memory.peak_mb()  # remember the resident peak before the processes are gone
         self._drain_logs()
         self._kill_runtime()
         if oom:
@@ -475,7 +486,6 @@ class ExecutionEnvironment:
         On KeyboardInterrupt (or any exception raised by `on_progress`) the environment is
         reset, the invocation is recorded as aborted, and the exception propagates.
         """
-        self.invocations += 1
         timeout = self.config.timeout
         inv.environment = self.log_stream
         inv.timeout = timeout
@@ -486,7 +496,8 @@ class ExecutionEnvironment:
             if not self.started:
                 self.started = True
                 inv.cold = True
-                self._platform(self.lines.init_start(self.runtime.runtime_version))
+                instance_id = self.log_stream[-32:]  # the stream's hex id names the sandbox
+                self._platform(self.lines.init_start(self.runtime.runtime_version, instance_id))
                 first = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, inv.request_id)
                 if first.ok:
                     init_ms = first.duration_ms
@@ -640,7 +651,7 @@ class ExecutionEnvironment:
     ) -> None:
         """Write END and REPORT (or their JSON events) and attach the Report."""
         outcome = inv.status if inv.status in ("success", "timeout") else "error"
-        self._platform(self.lines.end(inv.request_id, outcome, error_type))
+        self._platform(self.lines.end(inv.request_id, outcome, error_type, duration_ms))
         billed = pl.billed_duration_ms(duration_ms, init_ms)
         memory = self.config.memory
         inv.report = Report(
@@ -674,6 +685,7 @@ class ExecutionEnvironment:
         rid = inv.request_id
         if outcome.status == "timeout":
             duration_ms = timeout * 1000
+            self._platform(self.lines.init_report(outcome.duration_ms, "invoke", "timeout", None))
             inv.started_at = time.time()
             self._platform(self.lines.start(rid, inv.version), inv.started_at)
             self._platform(pl.timed_out(time.time(), rid, timeout))
@@ -696,8 +708,15 @@ class ExecutionEnvironment:
         return inv
 
     def _abort(self, inv: Invocation) -> None:
-        """Interrupted: reset the environment and record the invocation as aborted."""
+        """Interrupted: reset the environment and record the invocation as aborted.
+
+        Aborting is ours, not Lambda's (a caller cannot stop an invocation there), so the
+        error type `Aborted` names no AWS error. END closes the invocation; no REPORT is written.
+        """
         self._kill_runtime()
+        if not inv.started_at:  # interrupted during init: START was not written yet
+            inv.started_at = time.time()
+            self._platform(self.lines.start(inv.request_id, inv.version), inv.started_at)
         with self._cv:
             self._current = None
             self._result = None
@@ -707,11 +726,15 @@ class ExecutionEnvironment:
             "errorType": "Aborted",
             "errorMessage": f"RequestId: {inv.request_id} Error: Invocation aborted by the user",
         }
-        self._platform(self.lines.end(inv.request_id, "error", None))
+        self._platform(self.lines.end(inv.request_id, "error", None, 0.0))
 
     # ------------------------------------------------------------- shutdown
     def close(self) -> None:
-        """Shutdown: end every process, the endpoint and the cgroup; remove /tmp."""
+        """Shutdown: end every process, the endpoint and the cgroup; remove /tmp. Idempotent."""
+        with self._cv:
+            if self.closed:
+                return
+            self.closed = True
         self._kill_runtime()
         self.server.close()
         path = getattr(self.memory, "path", None)

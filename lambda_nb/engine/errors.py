@@ -32,5 +32,5 @@ class InvalidRequestContentException(InvokeError):
     error_code = "InvalidRequestContentException"
 
 
-class ResourceNotFoundException(InvokeError):
+class ResourceNotFoundException(InvokeError, LookupError):
     error_code = "ResourceNotFoundException"

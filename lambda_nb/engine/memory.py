@@ -11,8 +11,7 @@ gets the runtime killed by the kernel's OOM killer. We do the same where we can:
 - `PolledMemory` (Linux without cgroups): a thread samples the resident memory of the process
   tree from /proc every 5 ms, keeps the peak and kills the tree when it exceeds the limit. A very
   fast allocation can overshoot between two samples before it is killed.
-- `NoMemoryLimit` (macOS, other systems): no enforcement; Max Memory Used is the runtime
-  process's own peak RSS as the OS reports it when it exits, else 0.
+- `NoMemoryLimit` (macOS, other systems): no enforcement, and Max Memory Used reads 0.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -52,6 +50,11 @@ class MemoryGuard:
 
     def reset_oom(self) -> None:
         """A new runtime process starts: only OOM kills from now on count."""
+
+    def pause(self) -> None:
+        """The environment is frozen: nothing can allocate until `resume`."""
+
+    def resume(self) -> None: ...
 
     def pids(self) -> list[int]:
         return []
@@ -166,9 +169,11 @@ class CgroupMemory(MemoryGuard):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for _ in range(100):
+        for _ in range(100):  # the kernel frees an emptied cgroup shortly after its last exit
             try:
                 self.path.rmdir()
+                return
+            except FileNotFoundError:
                 return
             except OSError:
                 threading.Event().wait(0.01)
@@ -272,13 +277,14 @@ class PolledMemory(MemoryGuard):
     backend = "poll"
     INTERVAL = 0.005
 
-    def __init__(self, limit_mb: int, on_kill: Callable[[], None] | None = None) -> None:
+    def __init__(self, limit_mb: int) -> None:
         self.limit_mb = limit_mb
         self._peak = 0.0
         self._root: int | None = None
         self._killed = False
         self._stop = threading.Event()
-        self._on_kill = on_kill
+        self._running = threading.Event()  # cleared while frozen: no sampling, no CPU
+        self._running.set()
 
     def attach(self, pid: int) -> None:
         self._root = pid
@@ -293,8 +299,17 @@ class PolledMemory(MemoryGuard):
         self._peak = max(self._peak, total)
         return total
 
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
     def _watch(self, pid: int) -> None:
         while not self._stop.wait(self.INTERVAL) and self._root == pid:
+            if not self._running.is_set():
+                self._running.wait()
+                continue
             if not os.path.exists(f"/proc/{pid}"):
                 return
             if self._sample(pid) > self.limit_mb:
@@ -322,6 +337,7 @@ class PolledMemory(MemoryGuard):
 
     def close(self) -> None:
         self._stop.set()
+        self._running.set()  # let a paused watcher see the stop
 
 
 def memory_guard(limit_mb: int, backend: str | None = None) -> MemoryGuard:

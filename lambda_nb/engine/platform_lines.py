@@ -24,11 +24,16 @@ def iso_ms(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{ms:03d}Z"
 
 
+def runtime_version_arn(runtime_version: str) -> str:
+    """A stable ARN per runtime version (AWS's is an opaque 64-hex id, too)."""
+    digest = hashlib.sha256(runtime_version.encode()).hexdigest()
+    return f"arn:aws:lambda:{REGION}::runtime:{digest}"
+
+
 def init_start(runtime_version: str) -> str:
-    arn_hash = hashlib.sha256(runtime_version.encode()).hexdigest()
     return (
         f"INIT_START Runtime Version: {runtime_version}\t"
-        f"Runtime Version ARN: arn:aws:lambda:{REGION}::runtime:{arn_hash}\n"
+        f"Runtime Version ARN: {runtime_version_arn(runtime_version)}\n"
     )
 
 
@@ -96,17 +101,21 @@ def _event(kind: str, record: dict[str, object], ts: float | None = None) -> str
     return json.dumps(body, separators=(",", ":")) + "\n"
 
 
-def json_init_start(runtime_version: str, function_name: str, phase: str = "init") -> str:
+def json_init_start(
+    runtime_version: str, function_name: str, function_arn: str, memory_mb: int, instance_id: str
+) -> str:
     return _event(
         "platform.initStart",
         {
             "initializationType": "on-demand",
-            "phase": phase,
+            "phase": "init",
             "runtimeVersion": runtime_version,
-            "runtimeVersionArn": f"arn:aws:lambda:{REGION}::runtime:"
-            + hashlib.sha256(runtime_version.encode()).hexdigest(),
+            "runtimeVersionArn": runtime_version_arn(runtime_version),
             "functionName": function_name,
+            "functionArn": function_arn,
             "functionVersion": "$LATEST",
+            "instanceId": instance_id,
+            "instanceMaxMemory": memory_mb,
         },
     )
 
@@ -127,10 +136,13 @@ def json_start(request_id: str, version: str) -> str:
     return _event("platform.start", {"requestId": request_id, "version": version})
 
 
-def json_runtime_done(request_id: str, status: str, error_type: str | None) -> str:
+def json_runtime_done(
+    request_id: str, status: str, error_type: str | None, duration_ms: float
+) -> str:
     record: dict[str, object] = {"requestId": request_id, "status": status}
     if error_type:
         record["errorType"] = error_type
+    record["metrics"] = {"durationMs": round(duration_ms, 3)}
     return _event("platform.runtimeDone", record)
 
 
@@ -167,13 +179,15 @@ class PlatformLines:
     error (a function error, an init failure, a crash or an out-of-memory kill alike).
     """
 
-    def __init__(self, log_format: str, function_name: str) -> None:
+    def __init__(
+        self, log_format: str, function_name: str, function_arn: str, memory_mb: int
+    ) -> None:
         self.json = log_format == "JSON"
-        self.function_name = function_name
+        self.function = (function_name, function_arn, memory_mb)
 
-    def init_start(self, runtime_version: str) -> str:
+    def init_start(self, runtime_version: str, instance_id: str) -> str:
         if self.json:
-            return json_init_start(runtime_version, self.function_name)
+            return json_init_start(runtime_version, *self.function, instance_id)
         return init_start(runtime_version)
 
     def init_report(self, duration_ms: float, phase: str, status: str, error: str | None) -> str:
@@ -183,8 +197,10 @@ class PlatformLines:
     def start(self, request_id: str, version: str) -> str:
         return json_start(request_id, version) if self.json else start(request_id, version)
 
-    def end(self, request_id: str, outcome: str, error_type: str | None) -> str:
-        return json_runtime_done(request_id, outcome, error_type) if self.json else end(request_id)
+    def end(self, request_id: str, outcome: str, error_type: str | None, duration_ms: float) -> str:
+        if self.json:
+            return json_runtime_done(request_id, outcome, error_type, duration_ms)
+        return end(request_id)
 
     def report(
         self,

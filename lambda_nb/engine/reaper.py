@@ -3,7 +3,8 @@
 Frozen (SIGSTOPped) runtimes cannot notice that the kernel went away, and atexit hooks do not
 run when a kernel is killed. So the service starts one small watchdog process; it is told each
 environment's process group (and cgroup) as it starts and ends, and when its stdin closes (the
-owner died, however) it kills whatever is still registered.
+owner died, however) it kills whatever is still registered, removes the emptied cgroups and
+the service's work directory.
 """
 
 from __future__ import annotations
@@ -14,25 +15,28 @@ import sys
 import threading
 
 _WATCHDOG = r"""
-import os, signal, sys
-groups, cgroups = set(), set()
+import os, shutil, signal, sys, time
+kept = {"pgid": set(), "cgroup": set(), "dir": set()}
 for line in sys.stdin:
-    op, kind, value = line.split(" ", 2)
-    target = groups if kind == "pgid" else cgroups
-    value = value.strip()
-    (target.add if op == "+" else target.discard)(value)
-for pgid in groups:
-    for sig in (signal.SIGKILL,):
-        try: os.killpg(int(pgid), sig)
-        except OSError: pass
-for path in cgroups:
-    try:
-        for pid in open(path + "/cgroup.procs").read().split():
-            try: os.kill(int(pid), signal.SIGKILL)
-            except OSError: pass
+    op, kind, value = line.rstrip("\n").split(" ", 2)
+    (kept[kind].add if op == "+" else kept[kind].discard)(value)
+for pgid in kept["pgid"]:
+    try: os.killpg(int(pgid), signal.SIGKILL)
     except OSError: pass
+for path in kept["cgroup"]:
+    try: pids = open(path + "/cgroup.procs").read().split()
+    except OSError: pids = []
+    for pid in pids:
+        try: os.kill(int(pid), signal.SIGKILL)
+        except OSError: pass
+for path in kept["cgroup"]:
+    for _ in range(100):
+        try: os.rmdir(path); break
+        except FileNotFoundError: break
+        except OSError: time.sleep(0.01)
+for path in kept["dir"]:
+    shutil.rmtree(path, ignore_errors=True)
 """
-
 
 class Reaper:
     """Registers process groups and cgroups with the watchdog (started lazily, once)."""
@@ -69,6 +73,9 @@ class Reaper:
 
     def forget_cgroup(self, path: str) -> None:
         self._send(f"- cgroup {path}")
+
+    def watch_dir(self, path: str) -> None:
+        self._send(f"+ dir {path}")
 
     def close(self) -> None:
         """A clean shutdown: the watchdog exits with nothing left to kill."""

@@ -97,6 +97,11 @@ class Connection:
         for line in header_lines:
             key, _, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
+        if headers.get("expect", "").lower() == "100-continue":
+            # curl waits a second for this before sending a large body; Go's net/http (RAPID)
+            # sends it at once.
+            with self._send_lock:
+                self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         if headers.get("transfer-encoding", "").lower() == "chunked":
             body = self._read_chunked()
         else:
@@ -216,6 +221,10 @@ class RuntimeAPIServer:
 
     def close(self) -> None:
         self._closed = True
+        try:  # close() alone does not wake a thread blocked in accept() on Linux
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         try:
             self._listener.close()
         except OSError:

@@ -49,6 +49,7 @@ class LambdaService:
         self._counts: dict[str, int] = {}
         self._lock = threading.RLock()
         self.reaper = Reaper()
+        self._work_dir_watched = False
         self._closed = False
 
     # ----------------------------------------------------------- functions
@@ -95,6 +96,9 @@ class LambdaService:
                 if not env.busy:
                     env.busy = True
                     return env
+            if not self._work_dir_watched:  # the watchdog removes it if we die
+                self.reaper.watch_dir(str(self.work_dir))
+                self._work_dir_watched = True
             env = ExecutionEnvironment(
                 rev.config, rev.revision, rev.task_root, rev.runtime, self.work_dir,
                 reaper=self.reaper, memory_backend=self.memory_backend,
@@ -116,10 +120,15 @@ class LambdaService:
         if rev is not None:
             self._retire(rev)
 
-    def _retire(self, rev: FunctionRevision) -> None:
+    def _retire(self, rev: FunctionRevision, force: bool = False) -> None:
+        """End the revision's environments. One still running an invocation finishes it first
+        (as on AWS, where new code does not kill invocations in flight) unless `force`."""
         with self._lock:
             envs, rev.environments = rev.environments, []
-        for env in envs:
+            for env in envs:
+                env.discarded = True
+            idle = [env for env in envs if force or not env.busy]
+        for env in idle:
             env.close()
 
     def remove(self, name: str) -> None:
@@ -127,7 +136,7 @@ class LambdaService:
             rev = self._revisions.pop(name, None)
             self.functions.pop(name, None)
         if rev is not None:
-            self._retire(rev)
+            self._retire(rev, force=True)
 
     def close(self) -> None:
         """End everything this service started."""
