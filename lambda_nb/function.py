@@ -72,8 +72,7 @@ class Function:
         an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
         provided.al2023 or provided.al2, the default when it is given).
         """
-        if bootstrap is not None and runtime is None:
-            runtime = "provided.al2023"
+        runtime = registry.runtime_for(runtime, bootstrap)
         handler = handler or registry.default_handler(runtime)
         config = validate(
             FunctionConfig(
@@ -104,9 +103,7 @@ class Function:
         handler is `<file stem>.<the runtime's function>` (`app.lambda_handler`,
         `index.handler`). For a custom runtime the file is the `bootstrap` itself."""
         path = Path(path)
-        runtime = options.get("runtime")
-        if options.get("bootstrap") is not None and runtime is None:
-            runtime = "provided.al2023"
+        runtime = registry.runtime_for(options.get("runtime"), options.get("bootstrap"))
         if registry.family(runtime) != "provided" or options.get("bootstrap") is not None:
             function = registry.default_handler(runtime).rpartition(".")[2]
             options.setdefault("handler", f"{path.stem}.{function}")

@@ -44,7 +44,7 @@ UPDATE_INTERVAL_S = 0.05  # at most one display update per 50 ms while logs stre
 CELL_HEADER = "# %%lambda\n"  # the magic line is cell line 1, so the code starts on line 2
 
 
-def cell_header(runtime: str | None, bootstrap: str | None) -> str:
+def cell_header(runtime: str | None) -> str:
     """The one-line comment that keeps file line N = cell line N, in the code's language.
 
     A custom runtime's bootstrap must start with its `#!` line: no header, so its lines are
@@ -52,7 +52,7 @@ def cell_header(runtime: str | None, bootstrap: str | None) -> str:
     """
     from lambda_nb.runtimes.registry import line_comment
 
-    comment = line_comment(runtime, bootstrap)
+    comment = line_comment(runtime)
     return f"{comment} %%lambda\n" if comment else ""
 
 
@@ -257,10 +257,11 @@ class LambdaMagics(Magics):
     def _publish(self, name: str, cell: str, args: argparse.Namespace) -> Function:
         from lambda_nb.engine.errors import ConfigError
         from lambda_nb.function import Function
+        from lambda_nb.runtimes import registry
 
         settings = self._settings(args)
-        runtime = settings["runtime"] or (None if not settings["bootstrap"] else "provided.al2023")
-        code = cell_header(runtime, settings["bootstrap"]) + cell
+        runtime = registry.runtime_for(settings["runtime"], settings["bootstrap"])
+        code = cell_header(runtime) + cell
         try:
             fn = Function.from_source(code, name=name, **settings)
         except ConfigError as exc:

@@ -73,6 +73,13 @@ class RuntimeCommand:
 
 
 # ------------------------------------------------------------------ families and code files
+def runtime_for(runtime: str | None, bootstrap: object | None) -> str | None:
+    """The runtime a function gets: a `bootstrap` executable implies provided.al2023."""
+    if runtime is None and bootstrap is not None:
+        return PROVIDED_RUNTIMES[0]
+    return runtime
+
+
 def family(runtime: str | None) -> str:
     """The runtime's family: python (also for None, the kernel's Python), nodejs or provided."""
     if runtime in NODE_RUNTIMES:
@@ -112,7 +119,7 @@ def code_file(runtime: str | None, handler: str, bootstrap: str | None = None) -
     return f"{module}.py" if dot and module else "lambda_function.py"
 
 
-def line_comment(runtime: str | None, bootstrap: str | None = None) -> str | None:
+def line_comment(runtime: str | None) -> str | None:
     """How the code's language starts a comment line, for a header above the code: `#` or
     `//`; None for a custom runtime, whose bootstrap must start with its `#!` line."""
     kind = family(runtime)
