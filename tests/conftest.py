@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lambda_nb import Function
-from lambda_nb.engine.service import LambdaService
+from lambda_nb.engine.records import Invocation
+from lambda_nb.engine.service import LambdaService, default_service
 
 _names = itertools.count(1)
 # Which runtime client tests use unless they choose (AWS's awslambdaric is the oracle).
@@ -19,7 +23,10 @@ DEFAULT_CLIENT = os.environ.get("LAMBDA_NB_TEST_CLIENT", "lambda_nb")
 
 
 def processes_with_env(marker: str) -> list[int]:
-    """PIDs of live processes whose environment contains `marker` (e.g. a log stream name)."""
+    """PIDs of live processes whose environment contains `marker` (e.g. a log stream name);
+    Linux only, elsewhere nothing is found."""
+    if not sys.platform.startswith("linux"):
+        return []
     found = []
     needle = marker.encode()
     for entry in os.listdir("/proc"):
@@ -66,3 +73,53 @@ def make_function(service: LambdaService) -> Iterator[Callable[..., Function]]:
     if sys.platform == "linux":
         leftovers = {s: processes_with_env(s) for s in streams}
         assert not any(leftovers.values()), f"processes left behind: {leftovers}"
+
+
+def assert_report_line(inv: Invocation, status: str | None, error_type: str | None) -> None:
+    """The REPORT line ends as CloudWatch shows it: `Status`/`Error Type`, or a TAB on success."""
+    assert inv.report is not None
+    assert (inv.report.status, inv.report.error_type) == (status, error_type)
+    line = [r.message for r in inv.logs if r.message.startswith("REPORT")][-1]
+    if status:
+        tail = f"Status: {status}" + (f"\tError Type: {error_type}" if error_type else "")
+        assert line.endswith(tail + "\n"), line
+    else:
+        assert line.endswith("\t\n") and "Status" not in line, line
+
+
+@pytest.fixture(name="assert_report_line")
+def assert_report_line_fixture() -> Callable[[Invocation, str | None, str | None], None]:
+    return assert_report_line
+
+
+# ------------------------------------------------------------- IPython's test shell, in-process
+@pytest.fixture(scope="module")
+def session_ip() -> Any:
+    from IPython.testing import globalipapp
+
+    globalipapp.start_ipython()  # once per process; a second call returns None
+    return globalipapp.get_ipython()  # which the first call replaced by the real shell's
+
+
+@pytest.fixture
+def ip(session_ip: Any) -> Iterator[Any]:
+    """The shell with lambda_nb loaded; afterwards unloaded, its config and new names gone."""
+    before = set(session_ip.user_ns)
+    session_ip.run_line_magic("load_ext", "lambda_nb")
+    yield session_ip
+    session_ip.run_line_magic("unload_ext", "lambda_nb")
+    session_ip.config.pop("LambdaMagics", None)  # %config persists across %reload_ext
+    for key in set(session_ip.user_ns) - before:  # cheaper than %reset -f (two gc passes)
+        del session_ip.user_ns[key]
+
+
+@pytest.fixture
+def name(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A function name of this test's own; afterwards it is deleted and nothing of it runs."""
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
+    fn_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.originalname)[:50] + "-" + digest
+    yield fn_name
+    fn = default_service().functions.get(fn_name)
+    if fn is not None:
+        fn.close()
+    assert not processes_with_env(f"AWS_LAMBDA_FUNCTION_NAME={fn_name}\0")

@@ -216,7 +216,7 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("case", list(FAULTS), ids=list(FAULTS))
-def test_fault(case: str, client: str, make_function) -> None:
+def test_fault(case: str, client: str, make_function, assert_report_line) -> None:
     fault = FAULTS[case]
     fn = make_function(
         fault.code, timeout=fault.timeout, memory=fault.memory, handler=fault.handler,
@@ -230,17 +230,7 @@ def test_fault(case: str, client: str, make_function) -> None:
     assert inv.error["errorType"] == fault.error_type, inv.error
     message = fault.message.replace(RID, re.escape(inv.request_id))
     assert re.fullmatch(message, inv.error["errorMessage"]), inv.error["errorMessage"]
-    assert inv.report is not None
-    assert inv.report.status == fault.report_status
-    assert inv.report.error_type == fault.report_error_type
-    report_line = [r.message for r in inv.logs if r.message.startswith("REPORT")][-1]
-    if fault.report_status:
-        tail = f"Status: {fault.report_status}"
-        if fault.report_error_type:
-            tail += f"\tError Type: {fault.report_error_type}"
-        assert report_line.endswith(tail + "\n"), report_line
-    else:
-        assert report_line.endswith("\t\n") and "Status" not in report_line
+    assert_report_line(inv, fault.report_status, fault.report_error_type)
     if fault.status == "timeout":
         assert inv.report.duration_ms == fault.timeout * 1000
         assert elapsed < fault.timeout + 2  # the kill is prompt even for C code and caught signals

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import _thread
-import hashlib
 import json
-import os
-import re
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.testing import globalipapp
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 from lambda_nb.commands import CommandError, events_module, split_line
@@ -72,51 +66,6 @@ def lambda_handler(event, context):
 """
 
 # ------------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def session_ip() -> Any:
-    start_ipython()  # once per process; a second call returns None
-    return globalipapp.get_ipython()  # which the first call replaced by the real shell's
-
-
-@pytest.fixture
-def ip(session_ip: Any) -> Iterator[Any]:
-    before = set(session_ip.user_ns)
-    session_ip.run_line_magic("load_ext", "lambda_nb")
-    yield session_ip
-    session_ip.run_line_magic("unload_ext", "lambda_nb")
-    session_ip.config.pop("LambdaMagics", None)  # %config persists across %reload_ext
-    for key in set(session_ip.user_ns) - before:  # cheaper than %reset -f (two gc passes)
-        del session_ip.user_ns[key]
-
-
-@pytest.fixture
-def name(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A function name of this test's own; afterwards it is deleted and nothing of it runs."""
-    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
-    fn_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.originalname)[:50] + "-" + digest
-    yield fn_name
-    fn = default_service().functions.get(fn_name)
-    if fn is not None:
-        fn.close()
-    assert not _processes_with_env(f"AWS_LAMBDA_FUNCTION_NAME={fn_name}\0")
-
-
-def _processes_with_env(marker: str) -> list[int]:
-    """Live processes whose environment holds `marker` (Linux; elsewhere nothing is checked)."""
-    if not sys.platform.startswith("linux"):
-        return []
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
-            state = Path(f"/proc/{pid}/stat").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in environ and b") Z " not in state:
-            found.append(int(pid))
-    return found
 
 
 def magics(ip: Any) -> LambdaMagics:
@@ -306,7 +255,9 @@ def test_no_invoke_publishes_only(ip: Any, name: str) -> None:
     assert fn.name == name and fn.history == [] and f"{name} rev 1" in cap.stdout
 
 
-def test_rerun_publishes_new_revision_and_is_cold(ip: Any, name: str) -> None:
+def test_rerun_publishes_new_revision_and_is_cold(
+    ip: Any, name: str, processes_with_env: Any
+) -> None:
     _, first = cell(ip, name, STATE)
     with capture_output():
         ip.run_line_magic("lambda", f"invoke {name} -o again")
@@ -314,7 +265,7 @@ def test_rerun_publishes_new_revision_and_is_cold(ip: Any, name: str) -> None:
     assert (first.cold, first.payload) == (True, 1)
     assert (again.cold, again.payload, again.revision) == (False, 2, 1)
     if sys.platform.startswith("linux"):  # the warm environment is a live process of its own
-        assert _processes_with_env(f"AWS_LAMBDA_FUNCTION_NAME={name}\0")
+        assert processes_with_env(f"AWS_LAMBDA_FUNCTION_NAME={name}\0")
     _, rerun = cell(ip, name, STATE)
     assert (rerun.cold, rerun.payload, rerun.revision) == (True, 1, 2)
 

@@ -271,7 +271,7 @@ FAULTS = {
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 @pytest.mark.parametrize("case", list(FAULTS), ids=list(FAULTS))
-def test_fault(case: str, runtime: str, node) -> None:
+def test_fault(case: str, runtime: str, node, assert_report_line) -> None:
     fault = FAULTS[case]
     expect = fault.expect(runtime)
     fn = node(
@@ -292,19 +292,7 @@ def test_fault(case: str, runtime: str, node) -> None:
         assert list(inv.error) == ["errorType", "errorMessage", "trace"]  # the v3/v4 key order
     if expect.trace_first is not None:
         assert inv.error["trace"][0] == expect.trace_first
-    assert inv.report is not None
-    assert (inv.report.status, inv.report.error_type) == (
-        expect.report_status,
-        expect.report_error_type,
-    )
-    report_line = [r.message for r in inv.logs if r.message.startswith("REPORT")][-1]
-    if expect.report_status:
-        tail = f"Status: {expect.report_status}"
-        if expect.report_error_type:
-            tail += f"\tError Type: {expect.report_error_type}"
-        assert report_line.endswith(tail + "\n"), report_line
-    else:
-        assert report_line.endswith("\t\n") and "Status" not in report_line
+    assert_report_line(inv, expect.report_status, expect.report_error_type)
     if expect.status == "timeout":
         assert inv.report.duration_ms == fault.timeout * 1000
         assert elapsed < fault.timeout + 2

@@ -4,14 +4,11 @@ that records what the widgets would send to a frontend (lambda_nb.testing.CommRe
 from __future__ import annotations
 
 import _thread
-import hashlib
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from IPython.testing import globalipapp
 from IPython.utils.capture import capture_output
 
 from lambda_nb.engine.records import Invocation, LogRecord, Report
@@ -70,32 +67,11 @@ def lambda_handler(event, context):
 """
 
 
-@pytest.fixture(scope="module")
-def session_ip() -> Any:
-    globalipapp.start_ipython()  # once per process; a second call returns None
-    return globalipapp.get_ipython()  # which the first call replaced by the real shell's
-
-
 @pytest.fixture
-def ip(session_ip: Any) -> Iterator[Any]:
-    before = set(session_ip.user_ns)
-    session_ip.run_line_magic("load_ext", "lambda_nb")
-    session_ip.run_line_magic("config", "LambdaMagics.display = 'widget'")
-    yield session_ip
-    session_ip.run_line_magic("unload_ext", "lambda_nb")
-    session_ip.config.pop("LambdaMagics", None)
-    for key in set(session_ip.user_ns) - before:
-        del session_ip.user_ns[key]
-
-
-@pytest.fixture
-def name(request: pytest.FixtureRequest) -> Iterator[str]:
-    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
-    fn_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.originalname)[:50] + "-" + digest
-    yield fn_name
-    fn = default_service().functions.get(fn_name)
-    if fn is not None:
-        fn.close()
+def ip(ip: Any) -> Any:
+    """conftest's shell, showing invocations as widgets."""
+    ip.run_line_magic("config", "LambdaMagics.display = 'widget'")
+    return ip
 
 
 def run(ip: Any, line: str, code: str) -> tuple[Any, Invocation]:

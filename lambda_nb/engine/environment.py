@@ -94,14 +94,15 @@ def platform_error_type(runtime_type: object) -> str:
     return "Runtime.Unknown"
 
 
+def platform_error(request_id: str, error_type: str, reason: str) -> dict[str, str]:
+    """The caller's body for a fault the platform saw itself: `RequestId: <id> Error: ...`."""
+    return {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {reason}"}
+
+
 def timeout_error(request_id: str, timeout: float) -> dict[str, str]:
     """The caller's body for a timeout (RAPID: `Task timed out after %.2f seconds`, configured)."""
-    return {
-        "errorType": "Sandbox.Timedout",
-        "errorMessage": (
-            f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
-        ),
-    }
+    reason = f"Task timed out after {timeout:.2f} seconds"
+    return platform_error(request_id, "Sandbox.Timedout", reason)
 
 
 def trace_id() -> str:
@@ -457,20 +458,15 @@ class ExecutionEnvironment:
         """RAPID's fork/exec failure, in Go's wording: `fork/exec <path>: exec format error`."""
         reason = (exc.strerror or str(exc)).lower()
         path = self.runtime.command(self.task_root)[0]
-        body = {
-            "errorType": "Runtime.InvalidEntrypoint",
-            "errorMessage": f"RequestId: {request_id} Error: fork/exec {path}: {reason}",
-        }
-        return _InitOutcome(False, 0.0, "error", "Runtime.InvalidEntrypoint", body)
+        error_type = "Runtime.InvalidEntrypoint"
+        body = platform_error(request_id, error_type, f"fork/exec {path}: {reason}")
+        return _InitOutcome(False, 0.0, "error", error_type, body)
 
     @staticmethod
     def _init_fault(
         duration_ms: float, error_type: str, code: int, request_id: str
     ) -> _InitOutcome:
-        body = {
-            "errorType": error_type,
-            "errorMessage": f"RequestId: {request_id} Error: {exit_reason(code)}",
-        }
+        body = platform_error(request_id, error_type, exit_reason(code))
         return _InitOutcome(False, duration_ms, "error", error_type, body)
 
     # ------------------------------------------------------------- invoke
@@ -597,9 +593,7 @@ class ExecutionEnvironment:
         if outcome == "timeout":
             duration_ms = inv.timeout * 1000
             self._kill_runtime()
-            self._platform(pl.timed_out(time.time(), rid, inv.timeout))
-            inv.status = "timeout"
-            inv.error = timeout_error(rid, inv.timeout)
+            self._time_out(inv, inv.timeout)
             status = "timeout"
         elif outcome == "exited" and result is None:
             duration_ms = (done_at - mono_start) * 1000
@@ -610,10 +604,7 @@ class ExecutionEnvironment:
             reason = exit_reason(-signal.SIGKILL if oom else exited)
             self._platform(pl.runtime_exited(rid, reason, error_type))
             inv.status = "out_of_memory" if oom else "crash"
-            inv.error = {
-                "errorType": error_type,
-                "errorMessage": f"RequestId: {rid} Error: {reason}",
-            }
+            inv.error = platform_error(rid, error_type, reason)
             status = "error"
         else:
             # The runtime answered (it may have exited right after; then it is reset).
@@ -634,11 +625,14 @@ class ExecutionEnvironment:
         if self._collector is not None:
             self._collector.flush_partial_lines()
         self._end_and_report(inv, duration_ms, init_ms, peak_mb, status, error_type)
-        with self._cv:
-            self._current = None
-            self._result = None
-            self._delivery = None
+        self._clear_invocation()
         return inv
+
+    def _time_out(self, inv: Invocation, timeout: float) -> None:
+        """The deadline passed: the timeout line, and the caller's Sandbox.Timedout body."""
+        self._platform(pl.timed_out(time.time(), inv.request_id, timeout))
+        inv.status = "timeout"
+        inv.error = timeout_error(inv.request_id, timeout)
 
     def _end_and_report(
         self,
@@ -688,9 +682,7 @@ class ExecutionEnvironment:
             self._platform(self.lines.init_report(outcome.duration_ms, "invoke", "timeout", None))
             inv.started_at = time.time()
             self._platform(self.lines.start(rid, inv.version), inv.started_at)
-            self._platform(pl.timed_out(time.time(), rid, timeout))
-            inv.status = "timeout"
-            inv.error = timeout_error(rid, timeout)
+            self._time_out(inv, timeout)
             status, error_type = "timeout", None
         else:
             duration_ms = (time.monotonic() - mono_start) * 1000
@@ -707,6 +699,13 @@ class ExecutionEnvironment:
         self._end_and_report(inv, duration_ms, None, self.memory.peak_mb(), status, error_type)
         return inv
 
+    def _clear_invocation(self) -> None:
+        """No invocation in progress: Runtime API posts for it are refused from now on."""
+        with self._cv:
+            self._current = None
+            self._result = None
+            self._delivery = None
+
     def _abort(self, inv: Invocation) -> None:
         """Interrupted: reset the environment and record the invocation as aborted.
 
@@ -717,15 +716,9 @@ class ExecutionEnvironment:
         if not inv.started_at:  # interrupted during init: START was not written yet
             inv.started_at = time.time()
             self._platform(self.lines.start(inv.request_id, inv.version), inv.started_at)
-        with self._cv:
-            self._current = None
-            self._result = None
-            self._delivery = None
+        self._clear_invocation()
         inv.status = "aborted"
-        inv.error = {
-            "errorType": "Aborted",
-            "errorMessage": f"RequestId: {inv.request_id} Error: Invocation aborted by the user",
-        }
+        inv.error = platform_error(inv.request_id, "Aborted", "Invocation aborted by the user")
         self._platform(self.lines.end(inv.request_id, "error", None, 0.0))
 
     # ------------------------------------------------------------- shutdown
