@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambda_nb.engine import platform_lines as pl
+from lambda_nb.engine import watchdog
 from lambda_nb.engine.config import (
     INIT_TIMEOUT_S,
     REGION,
@@ -145,8 +146,10 @@ class ExecutionEnvironment:
         self.tmp = work_dir / f"env-{uuid.uuid4().hex[:12]}" / "tmp"
         self.tmp.mkdir(parents=True)
         self.memory: MemoryGuard = memory_guard(config.memory, memory_backend)
-        if self.reaper is not None and hasattr(self.memory, "path"):
-            self.reaper.watch_cgroup(str(self.memory.path))
+        if self.reaper is not None:
+            self.reaper.watch_environment(self.log_stream)
+            if hasattr(self.memory, "path"):
+                self.reaper.watch_cgroup(str(self.memory.path))
         self._cv = threading.Condition()
         self.proc: subprocess.Popen[bytes] | None = None
         self._collector: LogCollector | None = None
@@ -301,6 +304,10 @@ class ExecutionEnvironment:
             return
         # Everything in the cgroup or below the runtime, even what left the process group.
         self._signal(signal.SIGKILL, set(self.memory.pids()) | set(descendants(proc.pid)))
+        if not isinstance(self.memory, CgroupMemory):
+            # No cgroup holds what left the group and the tree (setsid, then a double fork):
+            # sweep by the environment's marker, as the watchdog does.
+            watchdog.kill_marked([watchdog.marker(self.log_stream)])
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
@@ -729,11 +736,15 @@ class ExecutionEnvironment:
                 return
             self.closed = True
         self._kill_runtime()
+        # A daemon of an earlier runtime that was reset may still carry the marker.
+        watchdog.kill_marked([watchdog.marker(self.log_stream)])
         self.server.close()
         path = getattr(self.memory, "path", None)
         self.memory.close()
-        if self.reaper is not None and path is not None:
-            self.reaper.forget_cgroup(str(path))
+        if self.reaper is not None:
+            self.reaper.forget_environment(self.log_stream)
+            if path is not None:
+                self.reaper.forget_cgroup(str(path))
         shutil.rmtree(self.tmp.parent, ignore_errors=True)
         self.discarded = True
 

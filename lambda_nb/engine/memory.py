@@ -122,8 +122,16 @@ class CgroupMemory(MemoryGuard):
             return None
 
     def attach(self, pid: int) -> None:
-        (self.path / "cgroup.procs").write_text(str(pid))
+        """Move the runtime into the cgroup, and any child it started before we got here.
+
+        The runtime runs from the moment it is spawned; on a loaded machine it can fork before
+        this call, and that child would sit in our own cgroup, out of reach of freeze and kill.
+        """
+        procs = f"{self._dir}/cgroup.procs"
+        _write_small(procs, pid)
         self._root = pid
+        for child in descendants(pid):
+            _write_small(procs, child)
 
     _root: int | None = None
 
@@ -233,6 +241,17 @@ def _descendants_by_scan(root: int) -> list[int]:
             out.append(child)
             todo.append(child)
     return out
+
+
+def _write_small(path: str, pid: int) -> None:
+    """Write one pid to a cgroup.procs file; a process that is gone already is no error."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, str(pid).encode())
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _read_small(path: str) -> bytes:

@@ -1,10 +1,10 @@
-"""A watchdog that ends every execution environment if the process that owns them dies.
+"""Registers execution environments with a watchdog that ends them if their owner dies.
 
 Frozen (SIGSTOPped) runtimes cannot notice that the kernel went away, and atexit hooks do not
-run when a kernel is killed. So the service starts one small watchdog process; it is told each
-environment's process group (and cgroup) as it starts and ends, and when its stdin closes (the
-owner died, however) it kills whatever is still registered, removes the emptied cgroups and
-the service's work directory.
+run when a kernel is killed. So the service starts one small watchdog process (`watchdog.py`);
+it is told each environment's process group, cgroup and log-stream marker as they start and
+end, and when its stdin closes (the owner died, however) it kills whatever is still registered,
+removes the emptied cgroups and the service's work directory.
 """
 
 from __future__ import annotations
@@ -13,33 +13,16 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
-_WATCHDOG = r"""
-import os, shutil, signal, sys, time
-kept = {"pgid": set(), "cgroup": set(), "dir": set()}
-for line in sys.stdin:
-    op, kind, value = line.rstrip("\n").split(" ", 2)
-    (kept[kind].add if op == "+" else kept[kind].discard)(value)
-for pgid in kept["pgid"]:
-    try: os.killpg(int(pgid), signal.SIGKILL)
-    except OSError: pass
-for path in kept["cgroup"]:
-    try: pids = open(path + "/cgroup.procs").read().split()
-    except OSError: pids = []
-    for pid in pids:
-        try: os.kill(int(pid), signal.SIGKILL)
-        except OSError: pass
-for path in kept["cgroup"]:
-    for _ in range(100):
-        try: os.rmdir(path); break
-        except FileNotFoundError: break
-        except OSError: time.sleep(0.01)
-for path in kept["dir"]:
-    shutil.rmtree(path, ignore_errors=True)
-"""
+# Run by path, isolated (-I: not even its own folder on sys.path) and without site (-S): it is
+# stdlib only and starts in milliseconds.
+_WATCHDOG = Path(__file__).with_name("watchdog.py")
+
 
 class Reaper:
-    """Registers process groups and cgroups with the watchdog (started lazily, once)."""
+    """Registers process groups, cgroups, environments and directories with the watchdog
+    (started lazily, once)."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[str] | None = None
@@ -51,7 +34,7 @@ class Reaper:
                 if os.name != "posix":
                     return
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-S", "-c", _WATCHDOG],
+                    [sys.executable, "-I", "-S", str(_WATCHDOG)],
                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                     text=True, start_new_session=True, close_fds=True,
                 )  # fmt: skip
@@ -73,6 +56,13 @@ class Reaper:
 
     def forget_cgroup(self, path: str) -> None:
         self._send(f"- cgroup {path}")
+
+    def watch_environment(self, log_stream: str) -> None:
+        """Every process whose environment names this log stream dies with the owner."""
+        self._send(f"+ env {log_stream}")
+
+    def forget_environment(self, log_stream: str) -> None:
+        self._send(f"- env {log_stream}")
 
     def watch_dir(self, path: str) -> None:
         self._send(f"+ dir {path}")
