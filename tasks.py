@@ -12,7 +12,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -94,6 +96,13 @@ def _in_ci() -> bool:
 
 
 def test(*pytest_args: str) -> None:
+    """Ruff and the whole suite; `--stress N [pytest args]` runs the suite N times under load."""
+    args = list(pytest_args)
+    stress_runs = 0
+    if args[:1] == ["--stress"]:
+        if len(args) < 2 or not args[1].isdigit() or int(args[1]) < 1:
+            sys.exit("usage: python3 tasks.py test --stress N [pytest args]")
+        stress_runs, args = int(args[1]), args[2:]
     _have_system_packages(SYSTEM_PACKAGES)
     if _in_ci() and shutil.which("chromium") is None:
         # tests/browser/ fail on their own then; say why before spending time on the rest.
@@ -101,7 +110,77 @@ def test(*pytest_args: str) -> None:
     venv()
     _have_aws_node_ric()
     _run(BIN / "ruff", "check", "lambda_nb", "tests", "benchmarks", "tasks.py")
-    _run(PYTHON, "-m", "pytest", *pytest_args)
+    if stress_runs:
+        sys.exit(stress(stress_runs, args))
+    _run(PYTHON, "-m", "pytest", *args)
+
+
+# A burner keeps one core busy; it stops by itself when its parent goes (however it went) or
+# after its time limit, so a stress run can never leave load behind.
+_BURNER = """
+import os, sys, time
+parent, until = os.getppid(), time.monotonic() + float(sys.argv[1])
+while os.getppid() == parent and time.monotonic() < until:
+    for _ in range(200000):
+        pass
+"""
+
+
+def stress(runs: int, pytest_args: list[str]) -> int:
+    """Run the suite `runs` times while every core is kept busy; report each failure by test id.
+
+    Each run's pytest output and JUnit XML go to test-artifacts/stress/<time>/ (git-ignored); the
+    logs of runs that passed are removed, those of failed runs kept. Returns the exit status.
+    """
+    out = ROOT / "test-artifacts" / "stress" / time.strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True)
+    cores = os.cpu_count() or 1
+    limit = str(runs * 3600)  # an hour a run at the very most
+    burners = [subprocess.Popen([sys.executable, "-c", _BURNER, limit]) for _ in range(cores)]
+    print(f"stress: {runs} runs of the suite with {cores} burner(s) busy; logs in {out}")
+    failures: dict[str, list[int]] = {}
+    failed_runs = 0
+    try:
+        for k in range(1, runs + 1):
+            log, junit = out / f"run-{k}.log", out / f"run-{k}.xml"
+            started = time.monotonic()
+            with open(log, "wb") as f:
+                code = subprocess.call(
+                    [str(PYTHON), "-m", "pytest", f"--junitxml={junit}", *pytest_args],
+                    cwd=ROOT, stdout=f, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            failed = _junit_failures(junit)
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+            print(f"stress run {k}/{runs}: exit {code} in {time.monotonic() - started:.0f} s: "
+                  f"{tail[0].strip('= ')}", flush=True)  # fmt: skip
+            for test_id in failed:
+                print(f"    FAILED {test_id}")
+                failures.setdefault(test_id, []).append(k)
+            if code == 0 and not failed:
+                log.unlink()
+            else:
+                failed_runs += 1
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    summary = [f"{runs - failed_runs} of {runs} runs passed"]
+    summary += [f"{test_id}: failed in run(s) {runs_}" for test_id, runs_ in failures.items()]
+    (out / "summary.txt").write_text("\n".join(summary) + "\n")
+    print("stress: " + "\n    ".join(summary))
+    return 1 if failed_runs else 0
+
+
+def _junit_failures(junit: Path) -> list[str]:
+    """Test ids (tests/x.py::test_y[param]) of the failures and errors in a JUnit XML report."""
+    if not junit.exists():
+        return ["(no report: pytest did not finish)"]
+    ids = []
+    for case in ElementTree.parse(junit).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            module = case.get("classname", "").replace(".", "/")
+            ids.append(f"{module}.py::{case.get('name')}")
+    return ids
 
 
 def bench() -> None:
