@@ -73,9 +73,16 @@ def _have_aws_node_ric() -> None:
     if npm is None or (stamp.exists() and stamp.read_text() == want):
         return
     AWS_NODE_RIC.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    node = shutil.which("node")
+    prefix = Path(node).resolve().parent.parent if node else None
+    if prefix is not None and (prefix / "include" / "node" / "common.gypi").exists():
+        # node-gyp builds the addon against the headers the node package ships; without this
+        # it downloads them from nodejs.org, which these machines cannot reach.
+        env.setdefault("npm_config_nodedir", str(prefix))
     try:
         _run(npm, "install", "--prefix", AWS_NODE_RIC, "--no-audit", "--no-fund",
-             *AWS_NODE_RIC_PACKAGES)  # fmt: skip
+             *AWS_NODE_RIC_PACKAGES, env=env)  # fmt: skip
     except subprocess.CalledProcessError:
         print("aws-lambda-ric did not build: the Node.js differential test will be skipped")
         return
