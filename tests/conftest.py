@@ -22,13 +22,13 @@ _names = itertools.count(1)
 DEFAULT_CLIENT = os.environ.get("LAMBDA_NB_TEST_CLIENT", "lambda_nb")
 
 
-def processes_with_env(marker: str) -> list[int]:
-    """PIDs of live processes whose environment contains `marker` (e.g. a log stream name);
-    Linux only, elsewhere nothing is found."""
+def processes_with_env(marker: str, *also: str) -> list[int]:
+    """PIDs of live processes whose environment contains `marker` (e.g. a log stream name) and
+    every string in `also`; Linux only, elsewhere nothing is found."""
     if not sys.platform.startswith("linux"):
         return []
     found = []
-    needle = marker.encode()
+    needles = [m.encode() for m in (marker, *also)]
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
@@ -37,7 +37,7 @@ def processes_with_env(marker: str) -> list[int]:
             state = Path(f"/proc/{entry}/stat").read_bytes()
         except OSError:
             continue
-        if needle in environ and b") Z " not in state:  # zombies are already dead
+        if all(n in environ for n in needles) and b") Z " not in state:  # zombies are dead
             found.append(int(entry))
     return found
 
@@ -119,7 +119,10 @@ def name(request: pytest.FixtureRequest) -> Iterator[str]:
     digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
     fn_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.originalname)[:50] + "-" + digest
     yield fn_name
-    fn = default_service().functions.get(fn_name)
+    service = default_service()
+    fn = service.functions.get(fn_name)
     if fn is not None:
         fn.close()
-    assert not processes_with_env(f"AWS_LAMBDA_FUNCTION_NAME={fn_name}\0")
+    # Only this process's functions (their task roots are in its service's work dir): another
+    # test run on the same machine may use the same name at the same moment.
+    assert not processes_with_env(f"AWS_LAMBDA_FUNCTION_NAME={fn_name}\0", str(service.work_dir))

@@ -35,7 +35,9 @@ class Fault:
     report_error_type: str | None
     next_cold: bool
     status: str = "error"
-    timeout: float = 1
+    # Generous unless the timeout is the fault: a crash or a failed init is followed by a re-init
+    # inside the invoke phase, which must fit in the timeout even on a loaded machine.
+    timeout: float = 10
     memory: int = 128
     handler: str = "lambda_function.lambda_handler"
 
@@ -161,6 +163,7 @@ FAULTS = {
         None,
         next_cold=True,
         status="timeout",
+        timeout=1,
     ),
     "c_level_loop": Fault(
         "def lambda_handler(event, context):\n    return sum(range(10**12))\n",
@@ -170,6 +173,7 @@ FAULTS = {
         None,
         next_cold=True,
         status="timeout",
+        timeout=1,
     ),
     "sleep_past_timeout": Fault(
         "import time\ndef lambda_handler(event, context):\n    time.sleep(30)\n",
@@ -179,6 +183,7 @@ FAULTS = {
         None,
         next_cold=True,
         status="timeout",
+        timeout=1,
     ),
     "catch_base_exception": Fault(
         "import time\ndef lambda_handler(event, context):\n"
@@ -190,6 +195,7 @@ FAULTS = {
         None,
         next_cold=True,
         status="timeout",
+        timeout=1,
     ),
     "sigterm_ignored": Fault(
         "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
@@ -200,6 +206,7 @@ FAULTS = {
         None,
         next_cold=True,
         status="timeout",
+        timeout=1,
     ),
     "memory_hog": Fault(
         "def lambda_handler(event, context):\n"
@@ -233,7 +240,10 @@ def test_fault(case: str, client: str, make_function, assert_report_line) -> Non
     assert_report_line(inv, fault.report_status, fault.report_error_type)
     if fault.status == "timeout":
         assert inv.report.duration_ms == fault.timeout * 1000
-        assert elapsed < fault.timeout + 2  # the kill is prompt even for C code and caught signals
+        # The kill is prompt even for C code and caught signals. `elapsed` includes the cold
+        # start, and the machine may be loaded: only a kill that is far off fails here (the
+        # overshoot itself is measured in benchmarks/bench_invoke.py).
+        assert elapsed < fault.timeout + 10
         assert any("Task timed out after" in r.message for r in inv.logs)
     nxt = fn.invoke({"case": case, "again": True})
     assert nxt.cold is fault.next_cold
@@ -244,7 +254,8 @@ def test_fault(case: str, client: str, make_function, assert_report_line) -> Non
 
 def test_init_error_sequence_matches_cloudwatch(make_function, client: str) -> None:
     """INIT_START, init error, INIT_REPORT (init), retried error, INIT_REPORT (invoke), START..."""
-    fn = make_function("def handler(e, c):\n    return 1\n", runtime_client=client)
+    # A generous timeout: the retry runs inside the invoke phase, within the function's timeout.
+    fn = make_function("def handler(e, c):\n    return 1\n", timeout=30, runtime_client=client)
     inv = fn.invoke({})
     platform = [r.message.split(" ")[0].split("\t")[0] for r in inv.logs if r.source == "platform"]
     assert platform == ["INIT_START", "INIT_REPORT", "INIT_REPORT", "START", "END", "REPORT"]
@@ -262,7 +273,7 @@ def test_fifty_megabytes_of_print(make_function, client: str) -> None:
         "    line = 'x' * 99 + '\\n'\n"
         "    for _ in range(500_000):\n        sys.stdout.write(line)\n    return 'done'\n"
     )
-    fn = make_function(code, timeout=60, runtime_client=client)
+    fn = make_function(code, timeout=120, runtime_client=client)  # ~5 s on an idle machine
     inv = fn.invoke({})
     assert inv.status == "success" and inv.payload == "done"
     lines = [r for r in inv.logs if r.source == "stdout"]
@@ -271,20 +282,28 @@ def test_fifty_megabytes_of_print(make_function, client: str) -> None:
 
 
 def test_threads_are_frozen_between_invokes(make_function, client: str) -> None:
+    # A thread ticks every 10 ms and keeps the longest pause it saw between two ticks. Frozen
+    # between invokes, it sees a pause at least as long as the test's sleep; running, ~10 ms.
+    # (Counting ticks instead would depend on how fast a loaded machine lets it tick.)
     code = (
-        "import threading, time\nticks = [0]\n"
-        "def spin():\n    while True:\n        ticks[0] += 1\n        time.sleep(0.01)\n"
+        "import threading, time\nseen = {'ticks': 0, 'pause': 0.0}\n"
+        "def spin():\n    last = time.monotonic()\n    while True:\n        time.sleep(0.01)\n"
+        "        now = time.monotonic()\n        seen['pause'] = max(seen['pause'], now - last)\n"
+        "        seen['ticks'] += 1\n        last = now\n"
         "def lambda_handler(event, context):\n"
         "    if event.get('start'):\n        threading.Thread(target=spin, daemon=True).start()\n"
-        "    return ticks[0]\n"
+        "    ticks = seen['ticks']\n"
+        "    while seen['ticks'] < ticks + 2:  # the thread has run in this invoke too\n"
+        "        time.sleep(0.005)\n"
+        "    return seen['pause']\n"
     )
-    fn = make_function(code, runtime_client=client)
+    fn = make_function(code, timeout=30, runtime_client=client)
     first = fn.invoke({"start": True})
-    assert first.status == "success"
-    a = fn.invoke({}).payload
-    time.sleep(1.0)  # frozen: the thread cannot tick
-    b = fn.invoke({}).payload
-    assert b - a < 10, (a, b)
+    assert first.status == "success", first.log_text()
+    time.sleep(1.0)  # the environment is frozen meanwhile: the thread cannot tick
+    after = fn.invoke({})
+    assert after.status == "success", after.log_text()
+    assert after.payload >= 0.9, after.payload  # no tick during the whole second
 
 
 def test_child_process_left_running_is_frozen_and_ended(make_function, client: str) -> None:

@@ -3,15 +3,21 @@ the kernel stays alive, nothing keeps running, and the next invoke works."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 jupyter_client = pytest.importorskip("jupyter_client")
 
-CELL = """%%lambda interrupted --timeout 60 -o first
+# The handler touches the file named by event["started"], telling the test that it runs.
+CELL = """%%lambda interrupted --timeout 60 -o first --event '{event}'
 import time
 def lambda_handler(event, context):
+    if "started" in event:
+        open(event["started"], "w").close()
     time.sleep(event.get("s", 60))
     return "finished"
 """
@@ -45,12 +51,13 @@ def text_of(messages: list[dict]) -> str:
     return "\n".join(out)
 
 
-def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env):
+def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env, tmp_path: Path):
+    started = tmp_path / "started"
     km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
     try:
         run(kc, "%load_ext lambda_nb")
-        msg_id = kc.execute(CELL)
-        time.sleep(2.0)  # the handler is sleeping now
+        msg_id = kc.execute(CELL.format(event=json.dumps({"started": str(started)})))
+        wait_until(started.exists, timeout=60, message="the handler started")
         km.interrupt_kernel()
         messages = []
         while True:

@@ -18,7 +18,7 @@ def test_init_over_ten_seconds_is_cut_and_retried_in_the_invoke_phase(make_funct
     )
     started = time.monotonic()
     inv = fn.invoke({})
-    assert time.monotonic() - started < 10 + 2 + 3
+    assert time.monotonic() - started < 10 + 2 + 10  # init limit + timeout + slack
     init_reports = [r.message for r in inv.logs if r.message.startswith("INIT_REPORT")]
     assert len(init_reports) == 2
     assert init_reports[0].startswith("INIT_REPORT Init Duration: 100")

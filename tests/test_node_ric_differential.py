@@ -246,7 +246,8 @@ def test_same_as_aws_lambda_ric(case: str, runtime: str, make_function) -> None:
     name = f"ndiff-{case.replace('_', '-')}-{runtime[6:8]}"
     seen = {}
     for client in ("awslambdaric", "lambda_nb"):
-        options = {"runtime": runtime, "runtime_client": client, **spec.options}
+        # Init failures restart inside the invoke, under the function's timeout: room for that.
+        options = {"runtime": runtime, "runtime_client": client, "timeout": 30, **spec.options}
         fn = make_function(spec.code, name=name, **options)
         seen[client] = [observe(fn, event) for event in spec.events]
     assert seen["lambda_nb"] == seen["awslambdaric"]

@@ -54,10 +54,13 @@ def generation(runtime: str) -> str:
 
 @pytest.fixture
 def node(make_function):
-    """make_function for Node.js: our client, unless a test says otherwise."""
+    """make_function for Node.js: our client and a generous timeout, unless a test says
+    otherwise (after a crash or a failed init, node starts again inside the invoke phase, within
+    the function's timeout, and a loaded machine starts it slowly)."""
 
     def make(code: str, runtime: str = "nodejs22.x", **options: object) -> Function:
         options.setdefault("runtime_client", "lambda_nb")
+        options.setdefault("timeout", 30)
         return make_function(code, runtime=runtime, **options)
 
     return make
@@ -80,7 +83,9 @@ class Fault:
     code: str
     v3: Expect
     v4: Expect | None = None  # None: as v3
-    timeout: float = 1
+    # Generous unless the timeout is the fault: a crash or a failed init is followed by a re-init
+    # inside the invoke phase, which must fit in the timeout even on a loaded machine.
+    timeout: float = 10
     handler: str = "index.handler"
     filename: str | None = None
     options: dict[str, object] = field(default_factory=dict)
@@ -203,9 +208,13 @@ FAULTS = {
         "export const handler = async () => { process.exit(3); };\n",
         exit_error("with error: exit status 3"),
     ),
-    "infinite_loop": Fault("export const handler = async () => { for (;;) {} };\n", TIMEOUT),
+    "infinite_loop": Fault(
+        "export const handler = async () => { for (;;) {} };\n", TIMEOUT, timeout=1
+    ),
     "sleep_past_timeout": Fault(
-        SLEEP + "export const handler = async () => { await sleep(30000); return 1; };\n", TIMEOUT
+        SLEEP + "export const handler = async () => { await sleep(30000); return 1; };\n",
+        TIMEOUT,
+        timeout=1,
     ),
     "memory_hog": Fault(
         "export const handler = async () => {\n  const hog = [];\n"
@@ -295,7 +304,9 @@ def test_fault(case: str, runtime: str, node, assert_report_line) -> None:
     assert_report_line(inv, expect.report_status, expect.report_error_type)
     if expect.status == "timeout":
         assert inv.report.duration_ms == fault.timeout * 1000
-        assert elapsed < fault.timeout + 2
+        # `elapsed` includes the cold start on a possibly loaded machine: only a kill that is
+        # far off fails here (the overshoot itself is measured in benchmarks/bench_invoke.py).
+        assert elapsed < fault.timeout + 10
     nxt = fn.invoke({"case": case, "again": True})
     assert nxt.cold is expect.next_cold
     assert nxt.report is not None and nxt.report.init_duration_ms is None
@@ -409,17 +420,22 @@ def test_callback_waits_for_the_event_loop_to_drain(node, runtime: str) -> None:
     code = """let fired = 0, firedAt = 0;
 export const handler = (event, context, callback) => {
   context.callbackWaitsForEmptyEventLoop = event.wait;
-  if (event.timer) setTimeout(() => { fired += 1; firedAt = Date.now(); }, 400);
+  if (event.timer) setTimeout(() => { fired += 1; firedAt = Date.now(); }, event.timer);
   callback(null, { fired, firedAt });
 };
 """
-    fn = node(code, runtime=runtime, environment={"AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"})
-    waited = fn.invoke({"wait": True, "timer": True})
+    fn = node(
+        code, runtime=runtime, timeout=30,
+        environment={"AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"},
+    )  # fmt: skip
+    waited = fn.invoke({"wait": True, "timer": 400})
     assert waited.payload["fired"] == 0 and waited.report.duration_ms >= 400  # timer ran first
     assert fn.invoke({"wait": True}).payload["fired"] == 1
-    at_once = fn.invoke({"wait": False, "timer": True})
-    assert at_once.payload["fired"] == 1 and at_once.report.duration_ms < 300
-    time.sleep(0.6)  # frozen: the timer, due meanwhile, fires only when the next invoke thaws
+    # A timer far off: an answer that waited for it would take 2 s; one that did not takes
+    # milliseconds, even on a loaded machine.
+    at_once = fn.invoke({"wait": False, "timer": 2000})
+    assert at_once.payload["fired"] == 1 and at_once.report.duration_ms < 2000
+    time.sleep(2.5)  # frozen: the timer, due meanwhile, fires only when the next invoke thaws
     thawed = fn.invoke({"wait": False})
     assert thawed.payload["fired"] == 2
     assert thawed.payload["firedAt"] >= thawed.started_at * 1000 - 5
@@ -429,12 +445,13 @@ export const handler = (event, context, callback) => {
 def test_succeed_does_not_wait_for_the_event_loop(node, runtime: str) -> None:
     fn = node(
         "export const handler = (event, context) => {\n"
-        "  setTimeout(() => {}, 2000);\n  context.succeed('fast');\n};\n",
+        "  setTimeout(() => {}, 10000);\n  context.succeed('fast');\n};\n",
         runtime=runtime,
-        timeout=5,
+        timeout=30,
     )
     inv = fn.invoke({})
-    assert inv.payload == "fast" and inv.report.duration_ms < 1000
+    # Waiting for the timer would take 10 s; not waiting takes milliseconds, even when loaded.
+    assert inv.payload == "fast" and inv.report.duration_ms < 10_000
 
 
 @pytest.mark.parametrize("runtime", V3)

@@ -46,6 +46,9 @@ def run(make_function, client):
     """run(code, event={}, **options) -> the finished Invocation, on the client under test."""
 
     def run_once(code: str, event: object = None, **options: object):
+        # Generous unless a test sets it: an init error is retried inside the invoke, which must
+        # fit in the timeout even on a loaded machine.
+        options.setdefault("timeout", 30)
         fn = make_function(code, runtime_client=client, **options)
         inv = fn.invoke({} if event is None else event)
         inv.function = fn

@@ -182,7 +182,9 @@ def test_same_as_awslambdaric(case: str, make_function) -> None:
     name = f"diff-{case.replace('_', '-')}"
     seen = {}
     for client in ("awslambdaric", "lambda_nb"):
-        # Same name: the second client publishes a new revision of the same function.
-        fn = make_function(spec.code, name=name, runtime_client=client, **spec.options)
+        # Same name: the second client publishes a new revision of the same function. The
+        # timeout is generous: init errors are retried inside the invoke, within the timeout.
+        options = {"timeout": 30, **spec.options}
+        fn = make_function(spec.code, name=name, runtime_client=client, **options)
         seen[client] = [observe(fn, event) for event in spec.events]
     assert seen["lambda_nb"] == seen["awslambdaric"]

@@ -3,13 +3,15 @@ that records what the widgets would send to a frontend (lambda_nb.testing.CommRe
 
 from __future__ import annotations
 
-import _thread
+import json
 import re
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from IPython.utils.capture import capture_output
+from waiting import interrupt_main_when
 
 from lambda_nb.engine.records import Invocation, LogRecord, Report
 from lambda_nb.engine.service import default_service
@@ -63,6 +65,7 @@ import time
 
 def lambda_handler(event, context):
     print("going to sleep")
+    open(event["started"], "w").close()  # tells the test the handler runs
     time.sleep(30)
 """
 
@@ -172,7 +175,7 @@ def test_logs_filter_after_the_run(ip: Any, name: str) -> None:
 
 def test_streaming_is_batched_on_the_main_thread(ip: Any, name: str) -> None:
     with CommRecorder() as rec:
-        cap, inv = run(ip, name, BURSTS)
+        cap, inv = run(ip, f"{name} --timeout 30", BURSTS)
     threads = {m.thread for m in rec.messages}
     assert inv.status == "success" and inv.log_text(("stdout",)).count("\n") == 200
     assert threads == {threading.main_thread().name}  # no widget touched from another thread
@@ -180,8 +183,9 @@ def test_streaming_is_batched_on_the_main_thread(ip: Any, name: str) -> None:
         m for m in rec.messages
         if m.msg_type == "comm_open" and 'class="lnb-logs"' in str(m.data["state"].get("value"))
     ]  # fmt: skip
-    # One chunk per 50 ms tick at most, never one per line: 200 lines arrived in ~8 bursts.
-    assert 2 <= len(chunks) <= 25
+    # One chunk per 50 ms tick at most, never one per line: 200 lines arrived in 8 bursts (~9
+    # chunks; a loaded machine may split a burst over more ticks, hence the slack).
+    assert 2 <= len(chunks) <= 50, len(chunks)
     streamed = "".join(m.data["state"]["value"] for m in chunks)
     assert "line 0<" in streamed and "line 120<" in streamed
     # While running only the newest STREAM_WINDOW records stayed on screen.
@@ -200,22 +204,27 @@ def test_progress_and_logs_update_while_running(ip: Any, name: str) -> None:
 
     widgets.InvocationWidget.update = spy  # type: ignore[method-assign]
     try:
-        run(ip, f"{name} --timeout 5", BURSTS)
+        run(ip, f"{name} --timeout 30", BURSTS)
     finally:
         widgets.InvocationWidget.update = original  # type: ignore[method-assign]
     running = [(d, h) for d, h in seen if "Running" in h]
     assert len(running) >= 3
-    assert any(re.match(r"0\.[3-9] s of 5 s timeout", d) for d, _ in running)
+    # The elapsed time grows while it runs (~0.8 s; any tick after the first 0.1 s will do, not
+    # one in a given window: a loaded machine may space the ticks out).
+    elapsed = re.compile(r"(0\.[1-9]|[1-9][0-9]*\.[0-9]) s of 30 s timeout")
+    assert any(elapsed.fullmatch(d) for d, _ in running), running
 
 
-def test_interrupt_shows_aborted(ip: Any, name: str) -> None:
-    timer = threading.Timer(0.6, _thread.interrupt_main)
-    timer.start()
-    try:
-        with capture_output() as cap, pytest.raises(KeyboardInterrupt):
-            ip.run_cell_magic("lambda", f"{name} --timeout 10", SLEEPS)
-    finally:
-        timer.cancel()
+def test_interrupt_shows_aborted(ip: Any, name: str, tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    event = json.dumps({"started": str(started)})
+    # Interrupted once the handler runs (not after a guessed delay: the cold start may be slow).
+    with (
+        interrupt_main_when(started.exists),
+        capture_output() as cap,
+        pytest.raises(KeyboardInterrupt),
+    ):
+        ip.run_cell_magic("lambda", f"{name} --timeout 10 --event '{event}'", SLEEPS)
     view = view_of(ip)
     assert "Aborted" in view.header.value and view.progress is None
     assert "aborted" in cap.outputs[-1].data["text/plain"]

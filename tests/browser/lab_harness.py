@@ -193,13 +193,17 @@ def _shutdown(server: LabServer) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.process.pid, signal.SIGKILL)
             server.process.wait(timeout=5)
-    deadline = time.monotonic() + 10
-    while (left := processes_with_marker(server.marker)) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    _wait_gone(server.marker, timeout=10)
     for pid in processes_with_marker(server.marker):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    del left
+    _wait_gone(server.marker, timeout=10)  # SIGKILL is not instant on a loaded machine
+
+
+def _wait_gone(marker: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager

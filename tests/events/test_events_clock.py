@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambda_nb.events import _clock
@@ -17,6 +17,9 @@ instants = st.datetimes(
 ).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 
 
+# No deadline and no too_slow health check: on a loaded machine one example may take longer
+# than Hypothesis's default 200 ms without anything being wrong.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instants)
 def test_formats_agree(dt: datetime) -> None:
     ms = _clock.epoch_ms(dt)
