@@ -23,7 +23,7 @@ from IPython.core.magic_arguments import (
 from IPython.display import display as show
 from traitlets import Bool, Enum, Float, Int, Unicode
 
-from lambda_nb import options
+from lambda_nb import completion, options
 from lambda_nb.commands import (
     DEFAULT_NAME,
     LOG_FORMATS,
@@ -62,11 +62,13 @@ class FunctionFailed(Exception):
 
 
 def unregister(ipython: Any) -> None:
-    """Remove the magics (IPython has no public way to unregister a Magics class)."""
+    """Remove the magics and their completer (IPython has no public way to unregister a Magics
+    class or a hook)."""
     manager = ipython.magics_manager
     for kind in ("cell", "line"):
         manager.magics[kind].pop("lambda", None)
     manager.registry.pop("LambdaMagics", None)
+    completion.unregister(ipython)
 
 
 DISPLAY_MODES = ("auto", "widget", "html", "text", "static", "none")
@@ -214,6 +216,11 @@ class LambdaMagics(Magics):
     raise_on_error = Bool(
         False, help="Fail the cell when the function fails (use in CI, e.g. under nbmake)."
     ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        if shell is not None:
+            completion.register(shell)
 
     # ------------------------------------------------------------------ %%lambda
 
