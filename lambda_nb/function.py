@@ -128,6 +128,12 @@ class Function:
         return int(self._revision.revision)
 
     @property
+    def runtime(self) -> str:
+        """The runtime this revision runs on, e.g. `python3.12` (also when none was asked for:
+        then the kernel's own Python), `nodejs22.x` or `provided.al2023`."""
+        return str(self._revision.runtime.name)
+
+    @property
     def code_file(self) -> str | None:
         """The name of the code's file in the task root (`lambda_function.py`, `index.mjs`...)."""
         return self._revision.code_file
@@ -190,7 +196,7 @@ class Function:
         except LookupError:
             return f"<Function {self.name} (closed)>"
         return (
-            f"<Function {self.name} rev {self.revision} {cfg.runtime or 'python'} "
+            f"<Function {self.name} rev {self.revision} {self.runtime} "
             f"timeout={cfg.timeout:g}s memory={cfg.memory}MB>"
         )
 

@@ -381,6 +381,10 @@ def test_list_logs_history_reset(ip: Any, name: str) -> None:
         ip.run_line_magic("lambda", "list")
     listing = bundles(cap)[0]
     assert name in listing["text/plain"] and name in listing["text/html"]
+    # the runtime column names the kernel's Python, though the cell asked for no runtime
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    row = next(line for line in listing["text/plain"].splitlines() if name in line)
+    assert python in row, row
 
     with capture_output() as cap:
         ip.run_line_magic("lambda", f"logs {name}")
