@@ -2,7 +2,7 @@
 
 `lambda-nb invoke FILE --event EVENT` prints the log records (platform and application) to
 stderr as they are written and the response or error body (JSON) to stdout. Exit status:
-0 success, 1 function error, 2 usage error, 130 interrupted.
+0 success, 1 function error, 2 usage error, 130 interrupted, 141 stdout closed early.
 `lambda-nb event ...` is the events catalog's own command line. The function options are
 declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
 """
@@ -10,6 +10,7 @@ declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation, LogRecord
 
 EXIT_OK, EXIT_FUNCTION_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE, as a shell reports a process killed by it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit status. A reader that closes the pipe early
+    (`lambda-nb event --list | head`) ends it quietly, as Python's docs recommend (see
+    `_exit_on_broken_pipe`)."""
+    try:
+        status = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe shows up here, while we can still handle it
+    except BrokenPipeError:
+        return _exit_on_broken_pipe()
+    return status
+
+
+def _main(args_list: list[str]) -> int:
     if args_list[:1] == ["event"]:
         return _event(args_list[1:])
     parser = build_parser()
@@ -60,6 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _exit_on_broken_pipe() -> int:
+    """The reader of stdout went away: say nothing, exit with SIGPIPE's shell status (141).
+
+    The recipe of Python's `signal` docs ("Note on SIGPIPE"): point stdout at devnull, so the
+    interpreter's final flush at exit cannot raise a second BrokenPipeError and print it.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing to do
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def _event(argv: list[str]) -> int:
