@@ -2,25 +2,28 @@
 
 `lambda-nb invoke FILE --event EVENT` prints the log records (platform and application) to
 stderr as they are written and the response or error body (JSON) to stdout. Exit status:
-0 success, 1 function error, 2 usage error, 130 interrupted. `lambda-nb event ...` is the
-events catalog's own command line.
+0 success, 1 function error, 2 usage error, 130 interrupted, 141 stdout closed early.
+`lambda-nb event ...` is the events catalog's own command line. The function options are
+declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from lambda_nb import __version__
-from lambda_nb.commands import CommandError, parse_env, require_events, resolve_event
+from lambda_nb import __version__, options
+from lambda_nb.commands import CommandError, require_events, resolve_event
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation, LogRecord
 
 EXIT_OK, EXIT_FUNCTION_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE, as a shell reports a process killed by it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,33 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "error body to stdout.",
     )
     inv.add_argument("file", metavar="FILE", help="the handler module, e.g. lambda_function.py")
-    inv.add_argument(
-        "--event",
-        "-e",
-        metavar="EVENT",
-        help="JSON literal, @path/to/event.json (@- = stdin) or a catalog spec "
-        'such as s3.put(key="a b.txt"); default {}',
-    )
-    inv.add_argument(
-        "--handler", metavar="H", help="module.function (default: the runtime's, from FILE's stem)"
-    )
-    inv.add_argument("--timeout", type=float, metavar="S", help="timeout in seconds, 1-900")
-    inv.add_argument("--memory", type=int, metavar="MB", help="memory size in MB, 128-10240")
-    inv.add_argument(
-        "--runtime", metavar="R", help="python3.X, nodejs20.x/22.x/24.x or provided.al2023"
-    )
-    inv.add_argument(
-        "--bootstrap", metavar="PATH", help="an executable custom runtime (implies provided.al2023)"
-    )
-    inv.add_argument(
-        "--filename", metavar="NAME", help="the code's file name, e.g. index.cjs for CommonJS"
-    )
-    inv.add_argument("--runtime-client", metavar="C", help="lambda_nb (default) or awslambdaric")
-    inv.add_argument("--log-format", metavar="F", help="Text or JSON")
-    inv.add_argument("--log-level", metavar="L", help="application log level (JSON only)")
-    inv.add_argument(
-        "--env", nargs="+", action="extend", metavar="K=V", help="environment variables"
-    )
+    options.add_to_parser(inv)
     inv.add_argument("--name", metavar="N", help="function name (default: my-function)")
     inv.add_argument("--quiet", "-q", action="store_true", help="do not print the log records")
     sub.add_parser(
@@ -72,7 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit status. A reader that closes the pipe early
+    (`lambda-nb event --list | head`) ends it quietly, as Python's docs recommend (see
+    `_exit_on_broken_pipe`)."""
+    try:
+        status = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe shows up here, while we can still handle it
+    except BrokenPipeError:
+        return _exit_on_broken_pipe()
+    return status
+
+
+def _main(args_list: list[str]) -> int:
     if args_list[:1] == ["event"]:
         return _event(args_list[1:])
     parser = build_parser()
@@ -87,6 +75,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def _exit_on_broken_pipe() -> int:
+    """The reader of stdout went away: say nothing, exit with SIGPIPE's shell status (141).
+
+    The recipe of Python's `signal` docs ("Note on SIGPIPE"): point stdout at devnull, so the
+    interpreter's final flush at exit cannot raise a second BrokenPipeError and print it.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing to do
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def _event(argv: list[str]) -> int:
     try:
         events = require_events()
@@ -97,20 +99,11 @@ def _event(argv: list[str]) -> int:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "handler": args.handler,
-        "timeout": args.timeout,
-        "memory": args.memory,
-        "runtime": args.runtime,
-        "runtime_client": args.runtime_client,
-        "log_format": args.log_format,
-        "log_level": args.log_level,
-        "environment": parse_env(args.env),
-        "name": args.name,
-        "bootstrap": args.bootstrap,
-        "filename": args.filename,
-    }
-    return {key: value for key, value in options.items() if value is not None}
+    """Function.from_file keywords: the shared function options, and --name."""
+    found = options.settings(args, {})
+    if args.name is not None:
+        found["name"] = args.name
+    return found
 
 
 def _invoke(args: argparse.Namespace) -> int:

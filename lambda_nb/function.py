@@ -14,6 +14,7 @@ cold start), as re-running a `%%lambda` cell does.
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 from collections.abc import Callable
@@ -35,6 +36,13 @@ from lambda_nb.engine.errors import (
 from lambda_nb.engine.records import Invocation, LogRecord
 from lambda_nb.engine.service import LambdaService, default_service
 from lambda_nb.runtimes import registry
+
+# history_frame(): one column per figure a user compares across invocations, in this order.
+HISTORY_COLUMNS = (
+    "request_id", "status", "cold", "started", "duration_ms", "billed_duration_ms",
+    "init_duration_ms", "memory_size_mb", "max_memory_used_mb", "error_type", "revision",
+    "version", "environment",
+)  # fmt: skip
 
 
 class Function:
@@ -128,6 +136,12 @@ class Function:
         return int(self._revision.revision)
 
     @property
+    def runtime(self) -> str:
+        """The runtime this revision runs on, e.g. `python3.12` (also when none was asked for:
+        then the kernel's own Python), `nodejs22.x` or `provided.al2023`."""
+        return str(self._revision.runtime.name)
+
+    @property
     def code_file(self) -> str | None:
         """The name of the code's file in the task root (`lambda_function.py`, `index.mjs`...)."""
         return self._revision.code_file
@@ -176,6 +190,35 @@ class Function:
             inv._done.set()
         return inv
 
+    def history_frame(self) -> Any:
+        """The invocations as a `pandas.DataFrame`, one row each, oldest first (`HISTORY_COLUMNS`).
+
+        pandas is not a dependency of lambda_nb: it is imported here, when asked for. Figures
+        an invocation does not have (no REPORT after an abort, no init on a warm start) are
+        missing values; `started` is a UTC timestamp.
+        """
+        try:
+            pandas = importlib.import_module("pandas")
+        except ImportError:
+            raise ModuleNotFoundError(
+                "Function.history_frame() needs pandas, which lambda_nb does not install: "
+                "pip install pandas",
+                name="pandas",
+            ) from None
+        rows = [_history_row(inv) for inv in list(self.history)]
+        frame = pandas.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+        frame["started"] = pandas.to_datetime(frame["started"], unit="s", utc=True)
+        dtypes = {
+            "cold": "boolean",
+            "billed_duration_ms": "Int64",
+            "memory_size_mb": "Int64",
+            "max_memory_used_mb": "Int64",
+            "duration_ms": "Float64",
+            "init_duration_ms": "Float64",
+            "revision": "Int64",
+        }
+        return frame.astype(dtypes)
+
     def reset(self) -> None:
         """End this function's environments: the next invoke is a cold start."""
         self.service.reset(self.name)
@@ -190,9 +233,28 @@ class Function:
         except LookupError:
             return f"<Function {self.name} (closed)>"
         return (
-            f"<Function {self.name} rev {self.revision} {cfg.runtime or 'python'} "
+            f"<Function {self.name} rev {self.revision} {self.runtime} "
             f"timeout={cfg.timeout:g}s memory={cfg.memory}MB>"
         )
+
+
+def _history_row(inv: Invocation) -> dict[str, Any]:
+    report = inv.report
+    return {
+        "request_id": inv.request_id,
+        "status": inv.status,
+        "cold": inv.cold,
+        "started": inv.started_at or None,
+        "duration_ms": None if report is None else report.duration_ms,
+        "billed_duration_ms": None if report is None else report.billed_duration_ms,
+        "init_duration_ms": None if report is None else report.init_duration_ms,
+        "memory_size_mb": inv.memory_size or (None if report is None else report.memory_size_mb),
+        "max_memory_used_mb": None if report is None else report.max_memory_used_mb,
+        "error_type": inv.error_type,
+        "revision": inv.revision,
+        "version": inv.version,
+        "environment": inv.environment,
+    }
 
 
 def encode_event(event: Any) -> bytes:

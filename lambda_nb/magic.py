@@ -23,13 +23,12 @@ from IPython.core.magic_arguments import (
 from IPython.display import display as show
 from traitlets import Bool, Enum, Float, Int, Unicode
 
+from lambda_nb import completion, options
 from lambda_nb.commands import (
-    DEFAULT_HANDLER,
     DEFAULT_NAME,
     LOG_FORMATS,
     CommandError,
     function_failed_message,
-    parse_env,
     require_events,
     resolve_event,
     split_line,
@@ -37,6 +36,8 @@ from lambda_nb.commands import (
 from lambda_nb.render import cells, static
 
 if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
     from lambda_nb.engine.records import Invocation
     from lambda_nb.function import Function
 
@@ -61,11 +62,13 @@ class FunctionFailed(Exception):
 
 
 def unregister(ipython: Any) -> None:
-    """Remove the magics (IPython has no public way to unregister a Magics class)."""
+    """Remove the magics and their completer (IPython has no public way to unregister a Magics
+    class or a hook)."""
     manager = ipython.magics_manager
     for kind in ("cell", "line"):
         manager.magics[kind].pop("lambda", None)
     manager.registry.pop("LambdaMagics", None)
+    completion.unregister(ipython)
 
 
 DISPLAY_MODES = ("auto", "widget", "html", "text", "static", "none")
@@ -106,39 +109,68 @@ def choose_view(title: str, mode: str, shell: Any = None) -> Any:
     return static.StaticView(title)
 
 
-def _line_parser() -> MagicArgumentParser:
+def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]:
+    """The `%lambda COMMAND` parser and each command's own (for `help COMMAND`, completion).
+
+    Help is printed by the magic itself (`help_text`), never through argparse's `-h` action,
+    whose exit IPython would turn into an error.
+    """
     parser = MagicArgumentParser(
         prog="lambda",
         description="Work with the functions defined by %%lambda cells.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=MagicArgumentParser)
-    p = sub.add_parser("invoke", help="invoke a function again")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--event", "-e", metavar="EVENT", help="JSON, @file, a variable or a spec")
-    p.add_argument("-o", "--out", metavar="VAR", help="store the Invocation in VAR")
-    sub.add_parser("list", help="the functions defined in this kernel")
-    p = sub.add_parser("logs", help="the log group of a function: its streams and records")
-    p.add_argument("name", metavar="NAME")
-    p = sub.add_parser("history", help="the invocations of a function: a table and a chart")
-    p.add_argument("name", metavar="NAME")
-    p = sub.add_parser(
-        "playground", help="try a function: catalog templates, a JSON editor, an Invoke button"
-    )
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("-o", "--out", metavar="VAR", help="store the Playground in VAR")
-    p = sub.add_parser("reset", help="end a function's environments (next invoke is cold)")
-    p.add_argument("name", metavar="NAME")
-    sub.add_parser("events", help="the sample-event catalog")
-    sub.add_parser(
+    commands: dict[str, MagicArgumentParser] = {}
+
+    def command(name: str, help: str, description: str | None = None) -> MagicArgumentParser:
+        # argparse %-formats help (a literal % is %%), not descriptions
+        description = description or help.replace("%%", "%")
+        commands[name] = sub.add_parser(name, help=help, description=description)
+        return commands[name]
+
+    def out(p: MagicArgumentParser, what: str) -> None:
+        p.add_argument("-o", "--out", metavar="VAR", help=f"store the {what} in VAR")
+
+    p = command("invoke", "invoke a function again")
+    p.add_argument("name", metavar="NAME", help="a function's name (%%lambda list)")
+    p.add_argument(*options.EVENT.flags, **options.EVENT.kwargs())
+    out(p, "Invocation")
+    command("list", "the functions defined in this kernel")
+    for name, text in [
+        ("logs", "the log group of a function: its streams and records"),
+        ("history", "the invocations of a function: a table and a chart"),
+        ("reset", "end a function's environments (next invoke is cold)"),
+    ]:
+        command(name, text).add_argument("name", metavar="NAME", help="a function's name")
+    p = command("playground", "try a function: catalog templates, a JSON editor, an Invoke button")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    out(p, "Playground")
+    command("events", "the sample-event catalog")
+    p = command(
         "event",
-        help="build a sample event: event SOURCE.TYPE [--param v ...] [-o VAR]",
-        add_help=False,
+        "build a sample event: event SOURCE.TYPE [--param v ...] [-o VAR]",
+        "Build a sample event from the catalog (%lambda events lists the types); print it as "
+        "JSON, or store it with -o VAR. Parameters are the builder's, with '-' for '_'; "
+        "dicts and lists are JSON. `%lambda event SOURCE.TYPE --help` lists a type's "
+        "parameters.",
     )
-    return parser
+    p.add_argument("spec", metavar="SOURCE.TYPE", help='e.g. s3.put or s3.put(key="a b.txt")')
+    p.add_argument("params", nargs="*", metavar="--param VALUE", help="the type's parameters")
+    out(p, "event")
+    p = command("help", "help on %%lambda or on one command")
+    p.add_argument("topic", nargs="?", metavar="COMMAND", help="a command")
+    return parser, commands
 
 
-LINE_PARSER = _line_parser()
-LINE_HELP = LINE_PARSER.format_help()
+def help_text(parser: argparse.ArgumentParser) -> str:
+    """A magic parser's help as plain text (IPython's formatter starts it as an RST block)."""
+    text = parser.format_help()
+    return text[text.index("%") :] if text.startswith("::") else text
+
+
+LINE_PARSER, LINE_COMMANDS = _line_parser()
+LINE_HELP = help_text(LINE_PARSER)
+HELP_FLAGS = ("-h", "--help")
 
 
 @magics_class
@@ -151,27 +183,30 @@ class LambdaMagics(Magics):
     cold. Defaults are configurable, e.g. `%config LambdaMagics.timeout = 10`.
     """
 
-    timeout = Float(3.0, help="Default timeout in seconds (1-900; Lambda's default 3).").tag(
+    shell: InteractiveShell  # set by IPython when it loads the magics (the base allows None)
+
+    # The defaults of the function options, configurable; declared in lambda_nb.options.
+    timeout = Float(options.TIMEOUT.default, help=f"Default {options.TIMEOUT.help}.").tag(
         config=True
     )
-    memory = Int(128, help="Default memory size in MB (128-10240).").tag(config=True)
-    handler = Unicode(
-        None,
-        allow_none=True,
-        help=f"Default handler, module.function; None = the runtime's ({DEFAULT_HANDLER}, ...).",
+    memory = Int(options.MEMORY.default, help=f"Default {options.MEMORY.help}.").tag(config=True)
+    handler = Unicode(None, allow_none=True, help=f"Default {options.HANDLER.help}.").tag(
+        config=True
+    )
+    log_format = Enum(
+        LOG_FORMATS,
+        options.LOG_FORMAT.default,
+        help=f"Default log format: {options.LOG_FORMAT.help}.",
     ).tag(config=True)
-    log_format = Enum(LOG_FORMATS, "Text", help="Default log format: Text or JSON.").tag(
+    log_level = Unicode(None, allow_none=True, help=f"Default {options.LOG_LEVEL.help}.").tag(
         config=True
     )
-    log_level = Unicode(None, allow_none=True, help="Default app log level (JSON only).").tag(
+    runtime = Unicode(None, allow_none=True, help=f"Default runtime: {options.RUNTIME.help}.").tag(
         config=True
     )
-    runtime = Unicode(
-        None, allow_none=True, help="Default runtime, e.g. python3.12; None = the kernel's Python."
+    runtime_client = Unicode(
+        options.RUNTIME_CLIENT.default, help=f"Runtime client: {options.RUNTIME_CLIENT.help}."
     ).tag(config=True)
-    runtime_client = Unicode("lambda_nb", help="Runtime client: lambda_nb or awslambdaric.").tag(
-        config=True
-    )
     display = Enum(
         list(DISPLAY_MODES),
         "auto",
@@ -182,39 +217,17 @@ class LambdaMagics(Magics):
         False, help="Fail the cell when the function fails (use in CI, e.g. under nbmake)."
     ).tag(config=True)
 
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        if shell is not None:
+            completion.register(shell)
+
     # ------------------------------------------------------------------ %%lambda
 
     @no_var_expand
-    @magic_arguments(name="lambda")
+    @magic_arguments(name="%lambda")  # IPython prefixes one "%": the usage says %%lambda
     @argument("name", nargs="?", metavar="NAME", help=f"function name (default {DEFAULT_NAME})")
-    @argument("--handler", metavar="H", help="handler as module.function (default from config)")
-    @argument("--timeout", type=float, metavar="S", help="timeout in seconds, 1-900")
-    @argument("--memory", type=int, metavar="MB", help="memory size in MB, 128-10240")
-    @argument("--env", nargs="+", action="extend", metavar="K=V", help="environment variables")
-    @argument("--log-format", metavar="F", help="Text or JSON")
-    @argument("--log-level", metavar="L", help="application log level (JSON format only)")
-    @argument(
-        "--runtime",
-        metavar="R",
-        help="python3.X (an interpreter on PATH), nodejs20.x/22.x/24.x, provided.al2023",
-    )
-    @argument(
-        "--filename",
-        metavar="NAME",
-        help="the code's file name, e.g. index.cjs or index.js for CommonJS on Node.js",
-    )
-    @argument(
-        "--bootstrap",
-        metavar="PATH",
-        help="an executable custom runtime to run the cell's code (implies provided.al2023)",
-    )
-    @argument("--runtime-client", metavar="C", help="lambda_nb (default) or awslambdaric")
-    @argument(
-        "--event",
-        "-e",
-        metavar="EVENT",
-        help='JSON literal, @path/to/event.json, a variable name, or s3.put(key="x")',
-    )
+    @options.function_args
     @argument("--no-invoke", action="store_true", help="publish the code without invoking it")
     @argument(
         "-o",
@@ -222,11 +235,15 @@ class LambdaMagics(Magics):
         metavar="VAR",
         help="store the Invocation in VAR (the Function with --no-invoke)",
     )
-    @cell_magic("lambda")
+    @cell_magic("lambda")  # type: ignore[arg-type]  # IPython types the result as a union
     def lambda_(self, line: str, cell: str) -> None:
         """Define (publish) a Lambda function from the cell and invoke it with EVENT."""
         __tracebackhide__ = True
-        args = self._parse(self.lambda_.parser, line)
+        tokens = self._guard(split_line, line)
+        if any(token in HELP_FLAGS for token in tokens):
+            print(help_text(self.lambda_.parser))
+            return
+        args = self.lambda_.parser.parse_args(tokens)
         name = args.name or DEFAULT_NAME
         event = None if args.no_invoke else self._event(args.event)
         fn = self._publish(name, cell, args)
@@ -238,21 +255,9 @@ class LambdaMagics(Magics):
         self._invoke(fn, event, args.out)
 
     def _settings(self, args: argparse.Namespace) -> dict[str, Any]:
-        def pick(option: Any, default: Any) -> Any:
-            return default if option is None else option
-
-        return {
-            "handler": pick(args.handler, self.handler),
-            "timeout": pick(args.timeout, self.timeout),
-            "memory": pick(args.memory, self.memory),
-            "environment": self._guard(parse_env, args.env),
-            "log_format": pick(args.log_format, self.log_format),
-            "log_level": pick(args.log_level, self.log_level),
-            "runtime": pick(args.runtime, self.runtime),
-            "runtime_client": pick(args.runtime_client, self.runtime_client),
-            "filename": args.filename,
-            "bootstrap": args.bootstrap,
-        }
+        """Function.from_source keywords: the cell's options over the configured defaults."""
+        defaults = {option.dest: getattr(self, option.dest, None) for option in options.FUNCTION}
+        return dict(self._guard(options.settings, args, defaults))
 
     def _publish(self, name: str, cell: str, args: argparse.Namespace) -> Function:
         from lambda_nb.engine.errors import ConfigError
@@ -260,20 +265,20 @@ class LambdaMagics(Magics):
         from lambda_nb.runtimes import registry
 
         settings = self._settings(args)
-        runtime = registry.runtime_for(settings["runtime"], settings["bootstrap"])
+        runtime = registry.runtime_for(settings.get("runtime"), settings.get("bootstrap"))
         code = cell_header(runtime) + cell
         try:
             fn = Function.from_source(code, name=name, **settings)
         except ConfigError as exc:
             raise UsageError(f"%%lambda {name}: {exc}") from None
-        filename = fn.code_file.replace("\\", "/").rsplit("/", 1)[-1]
+        filename = (fn.code_file or "").replace("\\", "/").rsplit("/", 1)[-1]
         cells.remember(fn.name, fn.revision, filename, code)
         return fn
 
     # ------------------------------------------------------------------ %lambda
 
     @no_var_expand
-    @line_magic("lambda")
+    @line_magic("lambda")  # type: ignore[arg-type]  # IPython types the result as a union
     def lambda_line(self, line: str) -> None:
         """Work with the functions that %%lambda cells defined (see the commands below)."""
         __tracebackhide__ = True
@@ -281,8 +286,10 @@ class LambdaMagics(Magics):
         if not tokens:
             raise UsageError(
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
-                "playground NAME, reset NAME, events, event SOURCE.TYPE (see %lambda?)"
+                "playground NAME, reset NAME, events, event SOURCE.TYPE, help [COMMAND]"
             )
+        if self._help(tokens):
+            return
         if tokens[0] == "event":
             self._event_command(tokens[1:])
             return
@@ -308,6 +315,30 @@ class LambdaMagics(Magics):
             fn = self._function(args.name)
             fn.reset()
             print(f"Reset {fn.name}: its environments ended; the next invoke is cold")
+
+    def _help(self, tokens: list[str]) -> bool:
+        """Print the help `tokens` ask for, if they do: `--help`, `help [COMMAND]`, `COMMAND
+        --help` (`event SOURCE.TYPE --help` is the catalog's, for that type). Never raises for
+        a known command; an unknown one is a UsageError that lists them."""
+        first, rest = tokens[0], tokens[1:]
+        if first in HELP_FLAGS:
+            topic = None
+        elif first == "help":
+            topic = None if not rest else "help" if rest[0] in HELP_FLAGS else rest[0]
+        elif any(token in HELP_FLAGS for token in rest) and first in LINE_COMMANDS:
+            if first == "event" and rest[0] not in HELP_FLAGS:
+                return False  # a type's parameters, from the catalog (_event_command)
+            topic = first
+        else:
+            return False
+        if topic is None:
+            print(LINE_HELP)
+        elif topic in LINE_COMMANDS:
+            print(help_text(LINE_COMMANDS[topic]))
+        else:
+            known = ", ".join(LINE_COMMANDS)
+            raise UsageError(f"%lambda help {topic}: no such command; commands: {known}")
+        return True
 
     def _function(self, name: str) -> Function:
         from lambda_nb.engine.service import default_service
@@ -383,9 +414,6 @@ class LambdaMagics(Magics):
 
     # ------------------------------------------------------------------ shared
 
-    def _parse(self, parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
-        return parser.parse_args(self._guard(split_line, line))
-
     def _guard(self, func: Callable[..., Any], *args: Any) -> Any:
         try:
             return func(*args)
@@ -403,7 +431,7 @@ class LambdaMagics(Magics):
         view = choose_view(f"{fn.name} rev {fn.revision}", self.display, self.shell)
         live = self.display != "none" and self._live_updates()
         handle = show(view, display_id=True) if live else None
-        shown = {"at": 0.0, "records": -1, "status": ""}
+        shown: dict[str, Any] = {"at": 0.0, "records": -1, "status": ""}
         self_updating = getattr(view, "self_updating", False)
 
         def on_progress(inv: Invocation) -> None:
@@ -449,7 +477,7 @@ class LambdaMagics(Magics):
 
         return type(self.shell.display_pub) is not DisplayPublisher
 
-    lambda_line.__doc__ = f"{lambda_line.__doc__}\n\n{LINE_HELP}"
+    lambda_line.__doc__ = f"{lambda_line.__doc__}\n\n{LINE_HELP}"  # type: ignore[assignment]
 
 
 def _take_out(argv: list[str]) -> tuple[str | None, list[str]]:

@@ -189,3 +189,49 @@ def test_console_script_help() -> None:
     assert proc.returncode == 0 and "invoke" in proc.stdout and "event" in proc.stdout
     proc = run("invoke", "--help")
     assert proc.returncode == 0 and "--event EVENT" in proc.stdout
+
+
+# ------------------------------------------------------------------ a reader that goes away
+
+
+def _with_closed_stdout(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `lambda-nb ARGS` with stdout a pipe whose reader has already gone, as `| head` is
+    once it has its lines: every write to it fails with EPIPE."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run(
+            [sys.executable, "-m", "lambda_nb", *args], stdout=write_end, stderr=subprocess.PIPE,
+            text=True, env=env, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize(
+    "args", [("event", "--list"), ("event", "--list", "--verbose"), ("--help",)]
+)
+def test_closed_pipe_exits_quietly(args: tuple[str, ...]) -> None:
+    if args[0] == "event" and events_module() is None:
+        pytest.skip("events catalog not available")
+    proc = _with_closed_stdout(*args)
+    assert proc.stderr == ""  # no BrokenPipeError traceback, no "Exception ignored" at exit
+    # 128 + SIGPIPE, what a shell reports for `yes | head`; argparse's own help output
+    # swallows the error (its _print_message ignores OSError), so --help still exits 0
+    assert proc.returncode == (0 if args == ("--help",) else 141)
+
+
+def test_pipe_into_head() -> None:
+    """The user's pipeline, `lambda-nb event --list --verbose | head -n 2`: the lines come
+    through and nothing reaches stderr. (Whether the writer meets the closed pipe here depends
+    on which process is faster; the test above makes it certain.)"""
+    if events_module() is None:
+        pytest.skip("events catalog not available")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = f"'{sys.executable}' -m lambda_nb event --list --verbose | head -n 2"
+    proc = subprocess.run(
+        ["sh", "-c", command], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert len(proc.stdout.splitlines()) == 2

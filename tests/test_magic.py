@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,15 +122,64 @@ def test_load_registers_both_magics(ip: Any) -> None:
 
 def test_help(ip: Any) -> None:
     doc = ip.find_cell_magic("lambda").__doc__
-    assert doc.lstrip(":\n ").startswith("%lambda [--handler H]")
+    assert doc.lstrip(":\n ").startswith("%%lambda [--handler H]")  # the cell magic's usage
     for option in ("--event EVENT", "--no-invoke", "--env", "--log-format", "-o VAR", "NAME"):
         assert option in doc
     with capture_output() as cap:
         ip.run_cell("%%lambda?")
-    assert "--runtime-client" in cap.stdout
+    assert "%%lambda [--handler H]" in cap.stdout and "--runtime-client" in cap.stdout
     line_doc = ip.find_line_magic("lambda").__doc__
-    for command in ("invoke", "list", "logs", "reset", "history", "event"):
+    for command in ("invoke", "list", "logs", "reset", "history", "event", "help"):
         assert command in line_doc
+
+
+def test_cell_help_prints_usage_and_runs_nothing(ip: Any, name: str) -> None:
+    for flag in ("--help", "-h"):
+        with capture_output() as cap:
+            ip.run_cell_magic("lambda", f"{name} --timeout 5 {flag}", "this is not Python (\n")
+        assert cap.stdout.startswith("%%lambda [--handler H]"), cap.stdout
+        assert "--runtime R" in cap.stdout and "(default 3)" in cap.stdout
+    assert name not in default_service().functions  # nothing was published
+
+
+LINE_COMMANDS = {
+    "invoke", "list", "logs", "history", "playground", "reset", "events", "event", "help",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("line", ["--help", "-h", "help"])
+def test_line_help(ip: Any, line: str) -> None:
+    with capture_output() as cap:
+        ip.run_line_magic("lambda", line)
+    assert cap.stdout.startswith("%lambda COMMAND"), cap.stdout
+    for command in LINE_COMMANDS:  # each listed with its one-line help
+        assert re.search(rf"^    {command}\b", cap.stdout, re.MULTILINE), command
+
+
+@pytest.mark.parametrize("command", sorted(LINE_COMMANDS))
+@pytest.mark.parametrize("form", ["help {}", "{} --help", "{} -h", "{} NAME --help"])
+def test_help_for_every_command(ip: Any, command: str, form: str) -> None:
+    """Help never raises: `help COMMAND`, `COMMAND --help`, also after other arguments."""
+    if form == "{} NAME --help" and command in ("list", "events", "help", "event"):
+        form = "{} --help"  # commands without a NAME (event's SOURCE.TYPE --help: below)
+    with capture_output() as cap:
+        ip.run_line_magic("lambda", form.format(command))
+    assert cap.stdout.startswith(f"%lambda {command}"), cap.stdout
+    assert "usage" not in cap.stderr.lower()
+
+
+def test_help_texts_say_what_commands_take(ip: Any) -> None:
+    with capture_output() as cap:
+        ip.run_line_magic("lambda", "invoke --help")
+        ip.run_line_magic("lambda", "help event")
+    assert "%lambda invoke [--event EVENT] [-o VAR] NAME" in cap.stdout
+    assert "--event EVENT, -e EVENT" in cap.stdout and "store the Invocation in VAR" in cap.stdout
+    assert "%lambda event [-o VAR] SOURCE.TYPE" in cap.stdout and "%lambda events" in cap.stdout
+
+
+def test_help_on_unknown_command(ip: Any) -> None:
+    with pytest.raises(UsageError, match="help bogus: no such command; commands: invoke, list"):
+        ip.run_line_magic("lambda", "help bogus")
 
 
 def test_config_traits(ip: Any, name: str) -> None:
@@ -334,6 +384,10 @@ def test_list_logs_history_reset(ip: Any, name: str) -> None:
         ip.run_line_magic("lambda", "list")
     listing = bundles(cap)[0]
     assert name in listing["text/plain"] and name in listing["text/html"]
+    # the runtime column names the kernel's Python, though the cell asked for no runtime
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    row = next(line for line in listing["text/plain"].splitlines() if name in line)
+    assert python in row, row
 
     with capture_output() as cap:
         ip.run_line_magic("lambda", f"logs {name}")

@@ -461,7 +461,7 @@ class FunctionsView:
                     fn.name,
                     str(fn.revision),
                     cfg.handler,
-                    str(cfg.runtime or ""),
+                    str(getattr(fn, "runtime", None) or cfg.runtime or ""),  # resolved: python3.X
                     f"{cfg.timeout:g} s",
                     f"{cfg.memory} MB",
                     str(len(history)),
