@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-EXTRAS = "test,lab,widgets,ric"
+EXTRAS = "test"  # includes lab, jupyter and ric
 TOUR = "notebooks/01-quickstart.ipynb"
 # Debian packages the tests use, by the executable they provide: the browser tests' chromium,
 # node for the Node.js runtimes, curl and Go for the custom-runtime tests, and what building AWS's
