@@ -113,7 +113,8 @@ def _in_ci() -> bool:
 
 
 def test(*pytest_args: str) -> None:
-    """Ruff and the whole suite; `--stress N [pytest args]` runs the suite N times under load."""
+    """Ruff, mypy and the whole suite; `--stress N [pytest args]` runs the suite N times under
+    load."""
     args = list(pytest_args)
     stress_runs = 0
     if args[:1] == ["--stress"]:
@@ -127,6 +128,7 @@ def test(*pytest_args: str) -> None:
     venv()
     _have_aws_node_ric()
     _run(BIN / "ruff", "check", "lambda_nb", "tests", "benchmarks", "tasks.py")
+    _run(BIN / "mypy")  # what and how strictly: [tool.mypy] in pyproject.toml
     if stress_runs:
         sys.exit(stress(stress_runs, args))
     _run(PYTHON, "-m", "pytest", *args)
