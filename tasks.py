@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Project tasks with nothing but Python 3: `python3 tasks.py lab` and `python3 tasks.py test`.
 
-Both create (or refresh, when pyproject.toml changed) the virtual environment `.venv` with
-lambda_nb installed in editable mode, so a fresh clone needs no other set-up step.
+Each creates (or refreshes, when pyproject.toml changed) its own virtual environment with
+lambda_nb installed in editable mode, so a fresh clone needs no other set-up step: `lab` the
+small `.venv-lab` (JupyterLab and a kernel: the `lab` extra), `test` the full `.venv` (the `test`
+extra: every tool the suite and the checks use).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-EXTRAS = "test,lab,widgets,ric"
+EXTRAS = "test"  # includes lab, jupyter and ric
+LAB_VENV = ROOT / ".venv-lab"
+LAB_EXTRAS = "lab"
 TOUR = "notebooks/01-quickstart.ipynb"
 # Debian packages the tests use, by the executable they provide: the browser tests' chromium,
 # node for the Node.js runtimes, curl and Go for the custom-runtime tests, and what building AWS's
@@ -52,17 +56,28 @@ def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
     _run("apt-get", "install", "-y", "-qq", *missing, env=env)
 
 
-def venv() -> None:
-    """Create or refresh .venv; a stamp of pyproject.toml's hash skips it when unchanged."""
-    stamp = VENV / ".lambda_nb-stamp"
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS.encode()).hexdigest()
-    if PYTHON.exists() and stamp.exists() and stamp.read_text() == want:
+def _bin(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _venv(venv: Path, extras: str) -> None:
+    """Create or refresh `venv` with lambda_nb[extras] installed in editable mode; a stamp of
+    pyproject.toml's hash and the extras skips it when unchanged."""
+    python = _bin(venv) / "python"
+    stamp = venv / ".lambda_nb-stamp"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == want:
         return
-    if not PYTHON.exists():
-        _run(sys.executable, "-m", "venv", VENV)
-    _run(PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip")
-    _run(PYTHON, "-m", "pip", "install", "-q", "-e", f".[{EXTRAS}]")
+    if not python.exists():
+        _run(sys.executable, "-m", "venv", venv)
+    _run(python, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    _run(python, "-m", "pip", "install", "-q", "-e", f".[{extras}]")
     stamp.write_text(want)
+
+
+def venv() -> None:
+    """Create or refresh .venv, the test command's environment (every extra)."""
+    _venv(VENV, EXTRAS)
 
 
 def _have_aws_node_ric() -> None:
@@ -89,10 +104,12 @@ def _have_aws_node_ric() -> None:
     stamp.write_text(want)
 
 
-def lab() -> None:
-    """JupyterLab on the tour, with lambda_nb installed (as root, e.g. in a container, too)."""
-    venv()
-    argv = [str(BIN / "jupyter"), "lab", TOUR]
+def lab(*jupyter_args: str) -> None:
+    """JupyterLab on the tour, with lambda_nb installed (as root, e.g. in a container, too).
+
+    Its own .venv-lab holds only what JupyterLab needs, not the test toolchain."""
+    _venv(LAB_VENV, LAB_EXTRAS)
+    argv = [str(_bin(LAB_VENV) / "jupyter"), "lab", TOUR, *jupyter_args]
     if os.name != "nt" and os.geteuid() == 0:
         argv.append("--allow-root")
     os.execv(argv[0], argv)
@@ -103,7 +120,8 @@ def _in_ci() -> bool:
 
 
 def test(*pytest_args: str) -> None:
-    """Ruff and the whole suite; `--stress N [pytest args]` runs the suite N times under load."""
+    """Ruff, mypy and the whole suite; `--stress N [pytest args]` runs the suite N times under
+    load."""
     args = list(pytest_args)
     stress_runs = 0
     if args[:1] == ["--stress"]:
@@ -117,6 +135,7 @@ def test(*pytest_args: str) -> None:
     venv()
     _have_aws_node_ric()
     _run(BIN / "ruff", "check", "lambda_nb", "tests", "benchmarks", "tasks.py")
+    _run(BIN / "mypy")  # what and how strictly: [tool.mypy] in pyproject.toml
     if stress_runs:
         sys.exit(stress(stress_runs, args))
     _run(PYTHON, "-m", "pytest", *args)
@@ -200,7 +219,7 @@ TASKS = {"venv": venv, "lab": lab, "test": test, "bench": bench}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
-        sys.exit(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [pytest args]")
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [pytest or jupyter lab args]")
     try:
         TASKS[sys.argv[1]](*sys.argv[2:])
     except subprocess.CalledProcessError as exc:

@@ -34,7 +34,7 @@ from lambda_nb.engine.errors import (
     ResourceNotFoundException,
 )
 from lambda_nb.engine.records import Invocation, LogRecord
-from lambda_nb.engine.service import LambdaService, default_service
+from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 from lambda_nb.runtimes import registry
 
 # history_frame(): one column per figure a user compares across invocations, in this order.
@@ -120,7 +120,7 @@ class Function:
 
     # ----------------------------------------------------------- properties
     @property
-    def _revision(self) -> Any:
+    def _revision(self) -> FunctionRevision:
         rev = self.service.revision(self.name)
         if rev is None:
             arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}:$LATEST"

@@ -5,6 +5,9 @@ create comms through) with a comm that records every message it would publish, s
 the widget benchmark can measure the traffic of a view without a frontend (jupyter.md 3.1).
 Bytes are the JSON of each message's content (`comm_id` + `data`) plus binary buffers: the
 payload a kernel puts on the wire, less the fixed envelope (header, signature) of each message.
+
+It needs the `jupyter` extra (`pip install "lambda-nb[jupyter]"`, which brings `comm`) with
+ipywidgets >= 8: ipywidgets 7 opens its comms through ipykernel, where nothing would be recorded.
 """
 
 from __future__ import annotations
@@ -12,10 +15,17 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
-import comm
-from comm.base_comm import BaseComm
+try:
+    import comm
+    from comm.base_comm import BaseComm
+except ImportError as exc:  # the base install: no Jupyter stack
+    raise ImportError(
+        "lambda_nb.testing records widget messages through the `comm` package, which comes with "
+        'the jupyter extra: pip install "lambda-nb[jupyter]"'
+    ) from exc
 
 
 @dataclass
@@ -53,6 +63,15 @@ class CommRecorder:
         self._saved: Any = None
 
     def __enter__(self) -> CommRecorder:
+        try:
+            widgets = metadata.version("ipywidgets")
+        except metadata.PackageNotFoundError:
+            widgets = None
+        if widgets is not None and int(widgets.split(".")[0]) < 8:
+            raise RuntimeError(
+                f"CommRecorder needs ipywidgets >= 8 (found {widgets}): ipywidgets 7 opens its "
+                "comms through ipykernel, so there would be nothing to record"
+            )
         recorder = self
 
         class Comm(_RecordingComm):

@@ -86,7 +86,7 @@ def test_quickstart_shows_each_part(tmp_path: Path) -> None:
 
 def test_binder_files(tmp_path: Path) -> None:
     binder = ROOT / "binder"
-    assert (binder / "requirements.txt").read_text().split() == ["-e", ".[widgets]"]
+    assert (binder / "requirements.txt").read_text().split() == ["-e", ".[jupyter]"]
     assert (binder / "runtime.txt").read_text().strip().startswith("python-3.")
     json.loads((binder / "overrides.json").read_text())
     assert os.access(binder / "postBuild", os.X_OK)

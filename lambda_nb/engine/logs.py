@@ -65,7 +65,7 @@ def split_lines(
     chunk = bytes(buf[:cut])
     del buf[:cut]
     now = time.time()
-    out = []
+    out: list[LogRecord] = []
     text = chunk.decode("utf-8", "replace")
     for line in text.split("\n"):  # only LF ends a record; CR stays inside (as on AWS)
         if line:

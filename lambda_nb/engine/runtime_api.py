@@ -112,7 +112,7 @@ class Connection:
         return method, path, headers, body
 
     def _read_chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         total = 0
         while True:
             size = int(self._read_until(b"\r\n").split(b";")[0], 16)

@@ -16,7 +16,7 @@ from lambda_nb.events._errors import EventError
 from lambda_nb.events._spec import is_spec, looks_like_spec, parse_spec
 
 
-class Batch(list):  # type: ignore[type-arg]
+class Batch(list[Any]):
     """Events read from a folder, sorted by file name: one invocation each (`names` says which)."""
 
     def __init__(self, events: list[Any], names: list[str]) -> None:

@@ -61,7 +61,7 @@ def change(
 ) -> dict[str, Any]:
     """AWS Config rule triggered by a configuration change; invokingEvent is a JSON string."""
     now = iso_ms(g.now)
-    item = {
+    item: dict[str, Any] = {
         "relatedEvents": [],
         "relationships": [],
         "configuration": {"instanceType": "t3.micro"} if configuration is None else configuration,
