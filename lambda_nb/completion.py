@@ -238,7 +238,7 @@ def _matcher(shell: Any) -> Any:
             "ordered": True,  # ours: python3.9 before python3.10, options as declared
         }
 
-    lambda_matcher.lambda_nb = True  # type: ignore[attr-defined]
+    lambda_matcher.lambda_nb = True
     return lambda_matcher
 
 
