@@ -15,24 +15,12 @@ cold start), as re-running a `%%lambda` cell does.
 from __future__ import annotations
 
 import importlib
-import json
-import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
-from lambda_nb.engine.config import (
-    ACCOUNT_ID,
-    REGION,
-    REQUEST_MAX_BYTES,
-    FunctionConfig,
-    validate,
-)
-from lambda_nb.engine.errors import (
-    InvalidRequestContentException,
-    RequestEntityTooLargeException,
-    ResourceNotFoundException,
-)
+from lambda_nb.engine.config import FunctionConfig, validate
+from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
 from lambda_nb.engine.records import Invocation, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 from lambda_nb.runtimes import registry
@@ -51,7 +39,9 @@ class Function:
     def __init__(self, name: str, service: LambdaService) -> None:
         self.name = name
         self.service = service
-        self.history: list[Invocation] = []
+        # The service keeps the history; the handle holds on to it, so it stays readable
+        # after `close()`.
+        self.history: list[Invocation] = service.history(name)
 
     # ------------------------------------------------------------ creation
     @classmethod
@@ -121,11 +111,7 @@ class Function:
     # ----------------------------------------------------------- properties
     @property
     def _revision(self) -> FunctionRevision:
-        rev = self.service.revision(self.name)
-        if rev is None:
-            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}:$LATEST"
-            raise ResourceNotFoundException(f"Function not found: {arn}")
-        return rev
+        return self.service.require(self.name)
 
     @property
     def config(self) -> FunctionConfig:
@@ -157,38 +143,54 @@ class Function:
         return [e.log_stream for e in self._revision.environments if not e.discarded]
 
     # ------------------------------------------------------------- invoke
+    @overload
     def invoke(
         self,
         event: Any = None,
+        invocation_type: Literal["RequestResponse"] = "RequestResponse",
+        qualifier: str | None = None,
+        log_type: str | None = None,
+        client_context: dict[str, Any] | None = None,
         on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation:
-        """Invoke synchronously (RequestResponse) and return the finished Invocation.
+    ) -> Invocation: ...
 
+    @overload
+    def invoke(
+        self,
+        event: Any,
+        invocation_type: str,
+        qualifier: str | None = None,
+        log_type: str | None = None,
+        client_context: dict[str, Any] | None = None,
+        on_progress: Callable[[Invocation], None] | None = None,
+    ) -> Invocation | None: ...
+
+    def invoke(
+        self,
+        event: Any = None,
+        invocation_type: str = "RequestResponse",
+        qualifier: str | None = None,
+        log_type: str | None = None,
+        client_context: dict[str, Any] | None = None,
+        on_progress: Callable[[Invocation], None] | None = None,
+    ) -> Invocation | None:
+        """Invoke and return the finished Invocation (the service's Invoke operation).
+
+        `invocation_type="DryRun"` checks the request and runs nothing (returns None).
+        `log_type="Tail"` sets `inv.log_result` to the base64 of the last 4 KB of the log, as
+        the API returns it. `client_context` (a dict) reaches `context.client_context`.
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         Ctrl-C / a kernel interrupt aborts the invocation (environment reset) and re-raises.
         """
-        payload = encode_event(event)
-        rev = self._revision
-        inv = Invocation(
-            request_id=str(uuid.uuid4()),
-            function_name=self.name,
-            version="$LATEST",
-            event=event,
-            revision=rev.revision,
-            invoked_function_arn=rev.config.function_arn,
+        return self.service.invoke(
+            self.name,
+            event,
+            invocation_type=invocation_type,
+            qualifier=qualifier,
+            log_type=log_type,
+            client_context=client_context,
+            on_progress=on_progress,
         )
-        self.history.append(inv)
-        env = None
-        try:
-            env = self.service.acquire(rev)
-            env.invoke(inv, payload, on_progress)
-        finally:
-            if env is not None:
-                self.service.release(env)
-            if inv.status == "running":  # no environment could be started
-                inv.status = "aborted"
-            inv._done.set()
-        return inv
 
     def history_frame(self) -> Any:
         """The invocations as a `pandas.DataFrame`, one row each, oldest first (`HISTORY_COLUMNS`).
@@ -256,27 +258,3 @@ def _history_row(inv: Invocation) -> dict[str, Any]:
         "environment": inv.environment,
     }
 
-
-def encode_event(event: Any) -> bytes:
-    """The Invoke request body: JSON, at most 6 MB, as the Lambda API requires."""
-    if isinstance(event, (bytes, bytearray)):
-        body = bytes(event)
-        try:
-            json.loads(body)
-        except ValueError as exc:
-            raise InvalidRequestContentException(
-                f"Could not parse request body into json: {exc}"
-            ) from None
-    else:
-        try:
-            body = json.dumps(event).encode()
-        except (TypeError, ValueError) as exc:
-            raise InvalidRequestContentException(
-                f"Could not parse request body into json: the event is not JSON ({exc})"
-            ) from None
-    if len(body) > REQUEST_MAX_BYTES:
-        raise RequestEntityTooLargeException(
-            f"Request must be smaller than {REQUEST_MAX_BYTES} bytes for the InvokeFunction "
-            "operation"
-        )
-    return body

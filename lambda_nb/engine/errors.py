@@ -34,3 +34,10 @@ class InvalidRequestContentException(InvokeError):
 
 class ResourceNotFoundException(InvokeError, LookupError):
     error_code = "ResourceNotFoundException"
+
+
+class ValidationException(InvokeError, ValueError):
+    """A request parameter outside what the API accepts (an unknown InvocationType, a client
+    context over its size limit)."""
+
+    error_code = "ValidationException"

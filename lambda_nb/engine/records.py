@@ -79,6 +79,7 @@ class Invocation:
     logs: list[LogRecord] = field(default_factory=list)
     report: Report | None = None
     cold: bool = False
+    log_result: str | None = None  # X-Amz-Log-Result, when the caller asked for LogType=Tail
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property
@@ -88,6 +89,17 @@ class Invocation:
     @property
     def ok(self) -> bool:
         return self.status == "success"
+
+    @property
+    def executed_version(self) -> str:
+        """X-Amz-Executed-Version: the version that ran (`$LATEST` or a number)."""
+        return self.version
+
+    @property
+    def function_error(self) -> str | None:
+        """X-Amz-Function-Error: `Unhandled` for any function error (today's runtimes no longer
+        report `Handled`), None on success."""
+        return None if self.status in ("success", "running") else "Unhandled"
 
     @property
     def error_type(self) -> str | None:

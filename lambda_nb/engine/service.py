@@ -1,8 +1,10 @@
-"""The local Lambda service: functions, their code revisions, and their execution environments.
+"""The local Lambda service: functions, their code revisions, their execution environments, and
+the Invoke operation with each function's invocation history.
 
 Plain Python (no IPython): the magic, the CLI, scripts and tests all use it through
-`lambda_nb.Function`. One service per process (`default_service()`); everything it started ends
-at interpreter exit, and a watchdog (`reaper`) ends it even if the process is killed.
+`lambda_nb.Function`, which is only a handle on a name here. One service per process
+(`default_service()`); everything it started ends at interpreter exit, and a watchdog (`reaper`)
+ends it even if the process is killed.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ import atexit
 import shutil
 import tempfile
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from lambda_nb.engine.config import FunctionConfig
+from lambda_nb.engine import invoke as request
+from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
 from lambda_nb.engine.environment import ExecutionEnvironment
+from lambda_nb.engine.errors import InvokeError, ResourceNotFoundException
 from lambda_nb.engine.reaper import Reaper
-from lambda_nb.engine.records import LogRecord
+from lambda_nb.engine.records import Invocation, LogRecord
 from lambda_nb.runtimes import registry
 
 if TYPE_CHECKING:
@@ -46,6 +52,7 @@ class LambdaService:
         self.functions: dict[str, Function] = {}
         self.log_groups: dict[str, dict[str, list[LogRecord]]] = {}
         self._revisions: dict[str, FunctionRevision] = {}
+        self._histories: dict[str, list[Invocation]] = {}
         self._counts: dict[str, int] = {}
         self._lock = threading.RLock()
         self.reaper = Reaper()
@@ -87,6 +94,75 @@ class LambdaService:
 
     def revision(self, name: str) -> FunctionRevision | None:
         return self._revisions.get(name)
+
+    def require(self, name: str, qualifier: str | None = None) -> FunctionRevision:
+        """The revision an Invoke of `name` (and `qualifier`) runs, or the API's not-found error."""
+        rev = self._revisions.get(name)
+        if rev is None or qualifier not in (None, "$LATEST"):
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}:{qualifier or '$LATEST'}"
+            raise ResourceNotFoundException(f"Function not found: {arn}")
+        return rev
+
+    # -------------------------------------------------------------- invoke
+    def history(self, name: str) -> list[Invocation]:
+        """Every invocation of `name` since it was created, oldest first: one list for the
+        function's life, so a view holding it sees new invocations."""
+        with self._lock:
+            return self._histories.setdefault(name, [])
+
+    def invoke(
+        self,
+        name: str,
+        event: Any = None,
+        *,
+        invocation_type: str = "RequestResponse",
+        qualifier: str | None = None,
+        log_type: str | None = None,
+        client_context: dict[str, Any] | None = None,
+        on_progress: Callable[[Invocation], None] | None = None,
+    ) -> Invocation | None:
+        """The Invoke operation. The request is checked first, as the API checks it: nothing
+        runs and nothing is recorded when it is refused (an `InvokeError`). `DryRun` stops
+        there and returns None. Otherwise one invocation runs to its end in an environment of
+        the function's current revision and is returned, also kept in `history(name)`.
+
+        `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
+        A KeyboardInterrupt aborts the invocation (its environment is reset) and propagates.
+        """
+        request.check_invocation_type(invocation_type)
+        tail = request.check_log_type(log_type)
+        rev = self.require(name, qualifier)
+        payload = request.encode_event(event)
+        context_header = request.client_context_header(client_context)
+        if invocation_type == "DryRun":
+            return None
+        if invocation_type == "Event":
+            raise InvokeError("Asynchronous invocation (InvocationType Event) is not supported yet")
+        inv = Invocation(
+            request_id=str(uuid.uuid4()),
+            function_name=name,
+            version="$LATEST",
+            event=event,
+            revision=rev.revision,
+            invoked_function_arn=rev.config.function_arn,
+        )
+        self.history(name).append(inv)
+        headers = {}
+        if context_header is not None:  # the runtime gets it decoded (lambda-runtime.md 12)
+            headers["Lambda-Runtime-Client-Context"] = context_header
+        env = None
+        try:
+            env = self.acquire(rev)
+            env.invoke(inv, payload, on_progress, headers)
+        finally:
+            if env is not None:
+                self.release(env)
+            if inv.status == "running":  # no environment could be started
+                inv.status = "aborted"
+            if tail:
+                inv.log_result = request.log_result(inv)
+            inv._done.set()
+        return inv
 
     def acquire(self, rev: FunctionRevision) -> ExecutionEnvironment:
         """An idle environment of this revision, or a new one (concurrency = more environments)."""
@@ -135,6 +211,7 @@ class LambdaService:
         with self._lock:
             rev = self._revisions.pop(name, None)
             self.functions.pop(name, None)
+            self._histories.pop(name, None)  # a handle still holds it; a new function starts afresh
         if rev is not None:
             self._retire(rev, force=True)
 
