@@ -8,12 +8,17 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
 
 __version__ = "0.1.0"
-__all__ = ["Function", "Invocation", "__version__"]
+__all__ = [
+    "AsyncRequest", "Function", "Invocation", "TooManyRequestsException", "__version__",
+    "time_scale",
+]  # fmt: skip
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from lambda_nb.engine.records import Invocation
+    from lambda_nb.engine.clock import time_scale
+    from lambda_nb.engine.errors import TooManyRequestsException
+    from lambda_nb.engine.records import AsyncRequest, Invocation
     from lambda_nb.function import Function
 
 
@@ -22,10 +27,18 @@ def __getattr__(name: str) -> Any:
         from lambda_nb.function import Function
 
         return Function
-    if name == "Invocation":
-        from lambda_nb.engine.records import Invocation
+    if name in ("Invocation", "AsyncRequest"):
+        from lambda_nb.engine import records
 
-        return Invocation
+        return getattr(records, name)
+    if name == "TooManyRequestsException":
+        from lambda_nb.engine.errors import TooManyRequestsException
+
+        return TooManyRequestsException
+    if name == "time_scale":
+        from lambda_nb.engine.clock import time_scale
+
+        return time_scale
     raise AttributeError(f"module 'lambda_nb' has no attribute {name!r}")
 
 

@@ -15,13 +15,14 @@ cold start), as re-running a `%%lambda` cell does.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, overload
 
 from lambda_nb.engine.config import FunctionConfig, validate
+from lambda_nb.engine.errors import TooManyRequestsException
 from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
-from lambda_nb.engine.records import Invocation, LogRecord
+from lambda_nb.engine.records import AsyncRequest, Invocation, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 from lambda_nb.runtimes import registry
 
@@ -158,12 +159,23 @@ class Function:
     def invoke(
         self,
         event: Any,
+        invocation_type: Literal["Event"],
+        qualifier: str | None = None,
+        log_type: str | None = None,
+        client_context: dict[str, Any] | None = None,
+        on_progress: Callable[[Invocation], None] | None = None,
+    ) -> AsyncRequest: ...
+
+    @overload
+    def invoke(
+        self,
+        event: Any,
         invocation_type: str,
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | None: ...
+    ) -> Invocation | AsyncRequest | None: ...
 
     def invoke(
         self,
@@ -173,14 +185,16 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | None:
+    ) -> Invocation | AsyncRequest | None:
         """Invoke and return the finished Invocation (the service's Invoke operation).
 
-        `invocation_type="DryRun"` checks the request and runs nothing (returns None).
+        `invocation_type="Event"` queues the event and returns its `AsyncRequest` at once, as
+        `invoke_async` does; `"DryRun"` checks the request and runs nothing (returns None).
         `log_type="Tail"` sets `inv.log_result` to the base64 of the last 4 KB of the log, as
         the API returns it. `client_context` (a dict) reaches `context.client_context`.
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         Ctrl-C / a kernel interrupt aborts the invocation (environment reset) and re-raises.
+        A throttled invoke raises `TooManyRequestsException`.
         """
         return self.service.invoke(
             self.name,
@@ -191,6 +205,43 @@ class Function:
             client_context=client_context,
             on_progress=on_progress,
         )
+
+    def invoke_async(self, event: Any = None, qualifier: str | None = None) -> AsyncRequest:
+        """Queue `event` (InvocationType Event): the answer comes at once, the function runs in
+        the background with retries, and `AsyncRequest.wait()` waits for the outcome."""
+        return self.service.invoke_async(self.name, event, qualifier)
+
+    def invoke_many(
+        self, events: Iterable[Any], concurrency: int = 4
+    ) -> list[Invocation | TooManyRequestsException]:
+        """A burst: `events` invoked synchronously by `concurrency` callers at once. One result
+        per event, in order: its Invocation, or the throttle error it got."""
+        from lambda_nb.engine.burst import invoke_many
+
+        return invoke_many(self.service, self.name, list(events), concurrency)
+
+    def configure_async(
+        self,
+        maximum_retry_attempts: int = 2,
+        maximum_event_age: int = 21600,
+        on_success: Function | str | None = None,
+        on_failure: Function | str | None = None,
+    ) -> None:
+        """What happens to asynchronous events: retries (0-2), the oldest an event may get
+        (60-21600 s) and destinations, another function (it receives the destination record
+        as its event) given as a Function, a name or an ARN."""
+        self.service.configure_async(
+            self.name,
+            maximum_retry_attempts=maximum_retry_attempts,
+            maximum_event_age=maximum_event_age,
+            on_success=_target(on_success),
+            on_failure=_target(on_failure),
+        )
+
+    def configure(self, reserved_concurrency: int | None = None) -> None:
+        """Reserved concurrency: at most that many invocations at once (0 throttles every
+        invoke; None removes the reservation)."""
+        self.service.configure_concurrency(self.name, reserved_concurrency)
 
     def history_frame(self) -> Any:
         """The invocations as a `pandas.DataFrame`, one row each, oldest first (`HISTORY_COLUMNS`).
@@ -238,6 +289,10 @@ class Function:
             f"<Function {self.name} rev {self.revision} {self.runtime} "
             f"timeout={cfg.timeout:g}s memory={cfg.memory}MB>"
         )
+
+
+def _target(target: Function | str | None) -> str | None:
+    return target.name if isinstance(target, Function) else target
 
 
 def _history_row(inv: Invocation) -> dict[str, Any]:

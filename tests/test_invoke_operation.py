@@ -9,12 +9,12 @@ import pytest
 
 from lambda_nb.engine.errors import (
     InvalidRequestContentException,
-    InvokeError,
     RequestEntityTooLargeException,
     ResourceNotFoundException,
     ValidationException,
 )
 from lambda_nb.engine.invoke import CLIENT_CONTEXT_MAX, TAIL_BYTES
+from lambda_nb.engine.records import AsyncRequest
 
 ECHO_CONTEXT = """
 def lambda_handler(event, context):
@@ -123,8 +123,8 @@ def test_response_headers_as_properties(make_function):
     assert failed.function_error == "Unhandled"
 
 
-def test_asynchronous_invocation_is_refused_for_now(make_function):
-    fn = make_function("def lambda_handler(e, c):\n    return 1\n")
-    with pytest.raises(InvokeError, match="not supported yet"):
-        fn.invoke({}, invocation_type="Event")
-    assert fn.history == []
+def test_invocation_type_event_queues_the_event(make_function):
+    fn = make_function("def lambda_handler(e, c):\n    return e\n")
+    req = fn.invoke({"k": 1}, invocation_type="Event")
+    assert isinstance(req, AsyncRequest)
+    assert req.wait(60).status == "succeeded" and req.attempts[0].payload == {"k": 1}

@@ -15,6 +15,9 @@ MEMORY_MIN, MEMORY_MAX, MEMORY_DEFAULT = 128, 10240, 128
 ENV_VARS_MAX_BYTES = 4096
 INIT_TIMEOUT_S = 10.0
 REQUEST_MAX_BYTES = 6291456  # sync Invoke request: "Request must be smaller than 6291456 bytes"
+# Event (asynchronous) Invoke request: 256 KB historically, 1 MB since October 2025
+# (lambda-runtime.md 7; the limit in the error text is UNCONFIRMED, presumably this number).
+ASYNC_REQUEST_MAX_BYTES = 1048576
 RESPONSE_MAX_BYTES = 6291556  # response: 6 MiB + 100, as the real error message says
 LOG_FORMATS = ("Text", "JSON")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")

@@ -41,3 +41,28 @@ class ValidationException(InvokeError, ValueError):
     context over its size limit)."""
 
     error_code = "ValidationException"
+
+
+class InvalidParameterValueException(InvokeError, ValueError):
+    """A setting the API refuses for what it means, not its form (a function as its own
+    destination, a destination that does not exist)."""
+
+    error_code = "InvalidParameterValueException"
+
+
+class TooManyRequestsException(InvokeError):
+    """The function is throttled: its reserved concurrency is in use (HTTP 429).
+
+    `reason` is the API's `Reason` field; `status_code` its HTTP status
+    (lambda-runtime.md 5.9, triggers.md 4)."""
+
+    error_code = "TooManyRequestsException"
+    status_code = 429
+
+    def __init__(
+        self,
+        message: str = "Rate Exceeded.",
+        reason: str = "ReservedFunctionConcurrentInvocationLimitExceeded",
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason

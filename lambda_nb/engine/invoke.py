@@ -5,9 +5,10 @@ The service (`service.LambdaService.invoke`) runs the invocation; this module ho
 the request itself, so they are written once for every caller (the `Function` handle, the magic,
 the CLI, and later the triggers):
 
-- the body: JSON, at most 6 MB for a synchronous invoke (lambda-runtime.md 5.9 and 7);
-- `InvocationType` `RequestResponse` or `DryRun` (lambda-runtime.md 8: DryRun validates and runs
-  nothing; the API answers 204 with an empty body);
+- the body: JSON, at most 6 MB for a synchronous invoke and 1 MB for an asynchronous one
+  (lambda-runtime.md 5.9 and 7);
+- `InvocationType` `RequestResponse`, `Event` or `DryRun` (lambda-runtime.md 8: DryRun validates
+  and runs nothing; the API answers 204 with an empty body);
 - `LogType=Tail`: the base64 of the last 4 KB of the invocation's log, START to REPORT, without
   INIT_START, which CloudWatch has but the tail does not (lambda-runtime.md 4.1 and 8);
 - the client context: a JSON object the caller sends base64-encoded in `X-Amz-Client-Context`,
@@ -21,7 +22,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.engine.config import REQUEST_MAX_BYTES
+from lambda_nb.engine.config import ASYNC_REQUEST_MAX_BYTES, REQUEST_MAX_BYTES
 from lambda_nb.engine.errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
@@ -37,8 +38,9 @@ CLIENT_CONTEXT_MAX = 3583  # bytes of the base64 text in X-Amz-Client-Context
 TAIL_BYTES = 4096
 
 
-def encode_event(event: Any) -> bytes:
-    """The Invoke request body: JSON, at most 6 MB, as the Lambda API requires."""
+def encode_event(event: Any, asynchronous: bool = False) -> bytes:
+    """The Invoke request body: JSON, at most 6 MB (1 MB for InvocationType Event), as the
+    Lambda API requires."""
     if isinstance(event, (bytes, bytearray)):
         body = bytes(event)
         try:
@@ -54,6 +56,11 @@ def encode_event(event: Any) -> bytes:
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: the event is not JSON ({exc})"
             ) from None
+    if asynchronous and len(body) > ASYNC_REQUEST_MAX_BYTES:
+        raise RequestEntityTooLargeException(
+            f"{len(body)} byte payload is too large for the Event invocation type "
+            f"(limit {ASYNC_REQUEST_MAX_BYTES} bytes)"
+        )
     if len(body) > REQUEST_MAX_BYTES:
         raise RequestEntityTooLargeException(
             f"Request must be smaller than {REQUEST_MAX_BYTES} bytes for the InvokeFunction "

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["running", "success", "error", "timeout", "crash", "out_of_memory", "aborted"]
+AsyncStatus = Literal[
+    "queued", "running", "retrying", "succeeded", "failed", "expired", "dropped"
+]  # fmt: skip
 Source = Literal["platform", "runtime", "stdout", "stderr"]
 
 
@@ -145,6 +148,45 @@ class Invocation:
         from lambda_nb.render.static import mimebundle
 
         return mimebundle(self)
+
+
+@dataclass
+class AsyncRequest:
+    """One asynchronous event (InvocationType Event), from the 202 answer to its end.
+
+    Every attempt runs with the same request id (triggers.md 5). `status` moves queued ->
+    running -> succeeded, or -> retrying -> running ... -> failed; an event too old for its next
+    try is "expired"; one still queued when its function or the service closes is "dropped".
+    `condition` is the destination record's (Success, RetriesExhausted, EventAgeExceeded,
+    ZeroReservedConcurrency) once the event is done.
+    """
+
+    request_id: str
+    function_name: str
+    event: Any
+    payload: bytes = field(repr=False, default=b"")
+    qualifier: str | None = None
+    status: AsyncStatus = "queued"
+    attempts: list[Invocation] = field(default_factory=list)
+    condition: str | None = None
+    throttles: int = 0  # times the event found the function throttled and was queued again
+    enqueued_at: float = 0.0  # Lambda time (engine.clock), for the event's age
+    _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> AsyncRequest:
+        """Block until the event is done (or `timeout` real seconds passed); returns self."""
+        self._done.wait(timeout)
+        return self
+
+    def __repr__(self) -> str:
+        return (
+            f"<AsyncRequest {self.function_name} {self.request_id} {self.status} "
+            f"attempts={len(self.attempts)}>"
+        )
 
 
 def payload_json(inv: Invocation) -> str:

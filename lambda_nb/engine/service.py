@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambda_nb.engine import concurrency
 from lambda_nb.engine import invoke as request
+from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
+from lambda_nb.engine.destinations import EventInvokeConfig, event_invoke_config
 from lambda_nb.engine.environment import ExecutionEnvironment
-from lambda_nb.engine.errors import InvokeError, ResourceNotFoundException
+from lambda_nb.engine.errors import ResourceNotFoundException
+from lambda_nb.engine.event_queue import EventQueue, QueueHooks
 from lambda_nb.engine.reaper import Reaper
-from lambda_nb.engine.records import Invocation, LogRecord
+from lambda_nb.engine.records import AsyncRequest, Invocation, LogRecord
 from lambda_nb.runtimes import registry
 
 if TYPE_CHECKING:
@@ -46,13 +50,25 @@ class FunctionRevision:
 class LambdaService:
     """Holds functions by name and hands out execution environments, one invocation each."""
 
-    def __init__(self, memory_backend: str | None = None) -> None:
+    def __init__(self, memory_backend: str | None = None, clock: Clock | None = None) -> None:
         self.work_dir = Path(tempfile.mkdtemp(prefix="lambda_nb-"))
         self.memory_backend = memory_backend
         self.functions: dict[str, Function] = {}
         self.log_groups: dict[str, dict[str, list[LogRecord]]] = {}
         self._revisions: dict[str, FunctionRevision] = {}
         self._histories: dict[str, list[Invocation]] = {}
+        self._async_configs: dict[str, EventInvokeConfig] = {}
+        self.concurrency = concurrency.Concurrency()
+        self.events = EventQueue(
+            QueueHooks(
+                attempt=self._attempt,
+                config=self.async_config,
+                reserved=self.concurrency.reserved,
+                deliver=self._deliver,
+                function_arn=lambda name: f"{self._arn(name)}:$LATEST",
+            ),
+            clock or CLOCK,
+        )
         self._counts: dict[str, int] = {}
         self._lock = threading.RLock()
         self.reaper = Reaper()
@@ -95,12 +111,17 @@ class LambdaService:
     def revision(self, name: str) -> FunctionRevision | None:
         return self._revisions.get(name)
 
+    @staticmethod
+    def _arn(name: str) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
     def require(self, name: str, qualifier: str | None = None) -> FunctionRevision:
         """The revision an Invoke of `name` (and `qualifier`) runs, or the API's not-found error."""
         rev = self._revisions.get(name)
         if rev is None or qualifier not in (None, "$LATEST"):
-            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}:{qualifier or '$LATEST'}"
-            raise ResourceNotFoundException(f"Function not found: {arn}")
+            raise ResourceNotFoundException(
+                f"Function not found: {self._arn(name)}:{qualifier or '$LATEST'}"
+            )
         return rev
 
     # -------------------------------------------------------------- invoke
@@ -120,53 +141,110 @@ class LambdaService:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | None:
+    ) -> Invocation | AsyncRequest | None:
         """The Invoke operation. The request is checked first, as the API checks it: nothing
-        runs and nothing is recorded when it is refused (an `InvokeError`). `DryRun` stops
-        there and returns None. Otherwise one invocation runs to its end in an environment of
-        the function's current revision and is returned, also kept in `history(name)`.
+        runs and nothing is recorded when it is refused (an `InvokeError`; a throttle is
+        `TooManyRequestsException`). `DryRun` stops there and returns None; `Event` queues the
+        event and returns its `AsyncRequest` (the 202 answer). Otherwise one invocation runs to
+        its end in an environment of the function's current revision and is returned, also
+        kept in `history(name)`.
 
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         A KeyboardInterrupt aborts the invocation (its environment is reset) and propagates.
         """
         request.check_invocation_type(invocation_type)
         tail = request.check_log_type(log_type)
+        if invocation_type == "Event":
+            return self.invoke_async(name, event, qualifier)
         rev = self.require(name, qualifier)
         payload = request.encode_event(event)
         context_header = request.client_context_header(client_context)
         if invocation_type == "DryRun":
             return None
-        if invocation_type == "Event":
-            raise InvokeError("Asynchronous invocation (InvocationType Event) is not supported yet")
+        headers = {}
+        if context_header is not None:  # the runtime gets it decoded (lambda-runtime.md 12)
+            headers["Lambda-Runtime-Client-Context"] = context_header
+        inv = self._run(rev, str(uuid.uuid4()), event, payload, headers, on_progress)
+        if tail:
+            inv.log_result = request.log_result(inv)
+        return inv
+
+    def invoke_async(
+        self, name: str, event: Any = None, qualifier: str | None = None
+    ) -> AsyncRequest:
+        """InvocationType Event: checked, queued, answered at once (202 and the request id
+        that every attempt will carry)."""
+        self.require(name, qualifier)
+        payload = request.encode_event(event, asynchronous=True)
+        queued = AsyncRequest(str(uuid.uuid4()), name, event, payload, qualifier)
+        return self.events.submit(queued)
+
+    def _deliver(self, target: str, record: dict[str, Any]) -> None:
+        """A Lambda destination receives the record as an asynchronous event of its own."""
+        try:
+            self.invoke_async(target, record)
+        except ResourceNotFoundException:
+            pass  # the destination was deleted meanwhile: the record is lost, as on AWS
+
+    def _attempt(self, queued: AsyncRequest) -> Invocation | None:
+        """One try of a queued event, on the revision current now (triggers.md 5: an event runs
+        the code current when it is dequeued). None if the function is gone."""
+        rev = self._revisions.get(queued.function_name)
+        if rev is None:
+            return None
+        return self._run(rev, queued.request_id, queued.event, queued.payload, {}, None)
+
+    def _run(
+        self,
+        rev: FunctionRevision,
+        request_id: str,
+        event: Any,
+        payload: bytes,
+        headers: dict[str, str],
+        on_progress: Callable[[Invocation], None] | None,
+    ) -> Invocation:
+        """Run one invocation in an environment of `rev`; a throttle raises before anything is
+        recorded."""
+        env = self.acquire(rev)
         inv = Invocation(
-            request_id=str(uuid.uuid4()),
-            function_name=name,
+            request_id=request_id,
+            function_name=rev.config.name,
             version="$LATEST",
             event=event,
             revision=rev.revision,
             invoked_function_arn=rev.config.function_arn,
         )
-        self.history(name).append(inv)
-        headers = {}
-        if context_header is not None:  # the runtime gets it decoded (lambda-runtime.md 12)
-            headers["Lambda-Runtime-Client-Context"] = context_header
-        env = None
+        self.history(rev.config.name).append(inv)
         try:
-            env = self.acquire(rev)
             env.invoke(inv, payload, on_progress, headers)
         finally:
-            if env is not None:
-                self.release(env)
+            self.release(env)
             if inv.status == "running":  # no environment could be started
                 inv.status = "aborted"
-            if tail:
-                inv.log_result = request.log_result(inv)
             inv._done.set()
         return inv
 
+    # ------------------------------------------------- configuration of invokes
+    def async_config(self, name: str) -> EventInvokeConfig:
+        return self._async_configs.get(name) or EventInvokeConfig()
+
+    def configure_async(self, name: str, **settings: Any) -> EventInvokeConfig:
+        """PutFunctionEventInvokeConfig: retries, event age and destinations (all replaced)."""
+        self.require(name)
+        config = event_invoke_config(name, lambda n: n in self._revisions, **settings)
+        self._async_configs[name] = config
+        return config
+
+    def configure_concurrency(self, name: str, reserved: int | None) -> None:
+        """PutFunctionConcurrency (None: DeleteFunctionConcurrency)."""
+        self.require(name)
+        self.concurrency.reserve(name, reserved)
+
     def acquire(self, rev: FunctionRevision) -> ExecutionEnvironment:
-        """An idle environment of this revision, or a new one (concurrency = more environments)."""
+        """An idle environment of this revision, or a new one (concurrency = more environments);
+        `TooManyRequestsException` when the function's reserved concurrency is all in use."""
         with self._lock:
+            self.concurrency.enter(rev.config.name)
             rev.environments = [e for e in rev.environments if not e.discarded]
             for env in rev.environments:
                 if not env.busy:
@@ -187,6 +265,7 @@ class LambdaService:
     def release(self, env: ExecutionEnvironment) -> None:
         with self._lock:
             env.busy = False
+            self.concurrency.leave(env.config.name)
         if env.discarded:
             env.close()
 
@@ -212,6 +291,9 @@ class LambdaService:
             rev = self._revisions.pop(name, None)
             self.functions.pop(name, None)
             self._histories.pop(name, None)  # a handle still holds it; a new function starts afresh
+            self._async_configs.pop(name, None)
+            self.concurrency.reserve(name, None)
+        self.events.drop(name)
         if rev is not None:
             self._retire(rev, force=True)
 
@@ -220,8 +302,10 @@ class LambdaService:
         if self._closed:
             return
         self._closed = True
+        self.events.close()  # queued events are dropped; running attempts end with their envs
         for name in list(self._revisions):
             self.remove(name)
+        self.events.join()
         self.reaper.close()
         shutil.rmtree(self.work_dir, ignore_errors=True)
 

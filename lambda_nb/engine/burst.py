@@ -1,0 +1,72 @@
+"""A burst: many events invoked at once by several callers, to watch Lambda scale out.
+
+Each caller thread takes the next event and invokes synchronously; each concurrent invocation
+gets an environment of its own (the service makes more as needed) or, over the function's
+reserved concurrency, a throttle, which is that event's result. An interrupt of the calling
+thread (a kernel interrupt) aborts the invocations in flight, starts no more, and propagates.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from lambda_nb.engine.errors import TooManyRequestsException
+
+if TYPE_CHECKING:
+    from lambda_nb.engine.records import Invocation
+    from lambda_nb.engine.service import LambdaService
+
+_JOIN_S = 0.05  # the caller wakes this often, so an interrupt reaches it
+
+
+class _Cancelled(BaseException):
+    """Raised in a caller thread's progress callback: its environment aborts the invocation."""
+
+
+def invoke_many(
+    service: LambdaService, name: str, events: list[Any], concurrency: int
+) -> list[Invocation | TooManyRequestsException]:
+    if not events:
+        raise ValueError("invoke_many needs at least one event")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a whole number of at least 1, not {concurrency!r}")
+    service.require(name)
+    results: list[Invocation | TooManyRequestsException | None] = [None] * len(events)
+    cancel = threading.Event()
+    lock = threading.Lock()
+    next_index = iter(range(len(events)))
+
+    def check(_inv: Invocation) -> None:
+        if cancel.is_set():
+            raise _Cancelled
+
+    def caller() -> None:
+        while not cancel.is_set():
+            with lock:
+                i = next(next_index, None)
+            if i is None:
+                return
+            try:
+                results[i] = service.invoke(name, events[i], on_progress=check)  # type: ignore[assignment]
+            except TooManyRequestsException as exc:
+                results[i] = exc
+            except _Cancelled:
+                return
+
+    threads = [
+        threading.Thread(target=caller, name=f"lambda_nb-burst-{k}", daemon=True)
+        for k in range(min(concurrency, len(events)))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(_JOIN_S)
+    except BaseException:
+        cancel.set()
+        for thread in threads:
+            thread.join()
+        raise
+    return [r for r in results if r is not None]

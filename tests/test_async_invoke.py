@@ -1,0 +1,266 @@
+"""Asynchronous invocation, destinations, reserved concurrency and bursts, with real execution
+environments. `time_scale` makes Lambda's minute-long retry delays pass in a tenth of a second."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from waiting import interrupt_main_when, wait_until
+
+import lambda_nb
+from lambda_nb import TooManyRequestsException
+from lambda_nb.engine.errors import (
+    InvalidParameterValueException,
+    RequestEntityTooLargeException,
+    ValidationException,
+)
+
+RECORDER = "def lambda_handler(event, context):\n    return event\n"
+FAILS = "def lambda_handler(event, context):\n    raise ValueError('no ' + str(event['n']))\n"
+# Waits until the file the event names exists (at most 30 s): an invocation the test holds.
+HELD = """
+import os, time
+def lambda_handler(event, context):
+    open(event["started"], "w").close()
+    deadline = time.time() + 30
+    while not os.path.exists(event["release"]) and time.time() < deadline:
+        time.sleep(0.01)
+    return "released"
+"""
+
+
+@pytest.fixture(autouse=True)
+def fast_lambda_time():
+    previous = lambda_nb.time_scale(600)  # a minute of retry delay passes in 0.1 s
+    yield
+    lambda_nb.time_scale(previous)
+
+
+def received(dest, count=1):
+    """The records a destination function has received (it returns its event)."""
+    wait_until(lambda: len([i for i in dest.history if i.done]) >= count, timeout=60)
+    return [inv.payload for inv in dest.history]
+
+
+def test_the_caller_gets_the_request_id_at_once_and_success_reaches_on_success(
+    make_function, tmp_path
+):
+    dest = make_function(RECORDER)
+    fn = make_function(HELD)
+    fn.configure_async(on_success=dest)
+    event = {"started": str(tmp_path / "s"), "release": str(tmp_path / "r")}
+    req = fn.invoke_async(event)
+    assert req.status in ("queued", "running") and not req.done  # answered before it ran
+    wait_until((tmp_path / "s").exists)
+    (tmp_path / "r").touch()
+    assert req.wait(60).status == "succeeded" and req.condition == "Success"
+    assert [inv.request_id for inv in req.attempts] == [req.request_id]
+    [record] = received(dest)
+    assert record["requestContext"] == {
+        "requestId": req.request_id,
+        "functionArn": f"{fn.config.function_arn}:$LATEST",
+        "condition": "Success",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == event
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == "released"
+
+
+def test_errors_and_timeouts_are_retried_then_reach_on_failure(make_function):
+    dest = make_function(RECORDER)
+    fn = make_function(FAILS)
+    fn.configure_async(maximum_retry_attempts=1, on_failure=dest.config.function_arn)
+    req = fn.invoke_async({"n": 7}).wait(60)
+    assert (req.status, req.condition) == ("failed", "RetriesExhausted")
+    assert [inv.status for inv in req.attempts] == ["error", "error"]
+    assert {inv.request_id for inv in req.attempts} == {req.request_id}  # one id for every try
+    [record] = received(dest)
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorMessage"] == "no 7"
+    assert record["responsePayload"]["errorType"] == "ValueError"
+
+    sleeper = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(5)\n", timeout=1)
+    sleeper.configure_async(maximum_retry_attempts=1, on_failure=dest)
+    timed_out = sleeper.invoke_async({}).wait(60)
+    assert [inv.status for inv in timed_out.attempts] == ["timeout", "timeout"]
+    record = received(dest, 2)[1]
+    assert record["responsePayload"]["errorType"] == "Sandbox.Timedout"
+
+
+def test_retries_are_spaced_by_about_one_minute_of_lambda_time(make_function):
+    fn = make_function(FAILS)
+    req = fn.invoke_async({"n": 1}).wait(60)
+    assert len(req.attempts) == 3  # the default: two retries
+    starts = [inv.started_at for inv in req.attempts]
+    # ~60 and ~120 s of Lambda time at 600x: 0.1 and 0.2 s, plus a warm invoke each.
+    assert starts[1] - starts[0] >= 0.09 and starts[2] - starts[1] >= 0.19
+
+
+def test_async_config_is_checked_as_the_api_checks_it(make_function):
+    fn = make_function(RECORDER)
+    with pytest.raises(ValidationException) as retries:
+        fn.configure_async(maximum_retry_attempts=5)
+    assert str(retries.value) == (
+        "ValidationException: 1 validation error detected: Value '5' at 'maximumRetryAttempts' "
+        "failed to satisfy constraint: Member must have value less than or equal to 2"
+    )
+    with pytest.raises(ValidationException, match="Value '44444' at 'maximumEventAgeInSeconds'"):
+        fn.configure_async(maximum_event_age=44444)
+    with pytest.raises(ValidationException, match="greater than or equal to 60"):
+        fn.configure_async(maximum_event_age=59)
+    with pytest.raises(InvalidParameterValueException, match="destination for itself"):
+        fn.configure_async(on_failure=fn)
+    with pytest.raises(InvalidParameterValueException) as missing:
+        fn.configure_async(on_success="doesnotexist")
+    assert str(missing.value).endswith(
+        "The destination ARN arn:aws:lambda:us-east-1:123456789012:function:doesnotexist is "
+        "invalid."
+    )
+    with pytest.raises(RequestEntityTooLargeException) as big:
+        fn.invoke_async("x" * 1_048_576)
+    assert str(big.value).endswith(
+        "1048578 byte payload is too large for the Event invocation type (limit 1048576 bytes)"
+    )
+
+
+def test_a_sync_invoke_over_reserved_concurrency_is_throttled(make_function, tmp_path):
+    fn = make_function(HELD)
+    fn.configure(reserved_concurrency=1)
+    event = {"started": str(tmp_path / "s"), "release": str(tmp_path / "r")}
+    first: list[object] = []
+    holder = threading.Thread(target=lambda: first.append(fn.invoke(event)))
+    holder.start()
+    wait_until((tmp_path / "s").exists)
+    with pytest.raises(TooManyRequestsException) as throttled:
+        fn.invoke(event)
+    assert throttled.value.reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert throttled.value.status_code == 429
+    assert str(throttled.value) == "TooManyRequestsException: Rate Exceeded."
+    (tmp_path / "r").touch()
+    holder.join(60)
+    assert first[0].payload == "released"
+    assert len(fn.history) == 1  # a throttled invoke leaves no invocation
+    fn.configure(reserved_concurrency=None)
+    assert fn.invoke(event).payload == "released"
+
+
+def test_zero_reserved_concurrency_throttles_everything(make_function):
+    dest = make_function(RECORDER)
+    fn = make_function(RECORDER)
+    fn.configure_async(on_failure=dest)
+    fn.configure(reserved_concurrency=0)
+    with pytest.raises(TooManyRequestsException):
+        fn.invoke({"sync": True})
+    req = fn.invoke_async({"async": True})
+    assert req.done and (req.status, req.condition) == ("failed", "ZeroReservedConcurrency")
+    [record] = received(dest)
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert record["requestPayload"] == {"async": True}
+    assert "responseContext" not in record
+    assert fn.history == []
+
+
+def test_reserved_concurrency_limits(make_function):
+    fn = make_function(RECORDER)
+    with pytest.raises(ValidationException, match="greater than or equal to 0"):
+        fn.configure(reserved_concurrency=-1)
+    with pytest.raises(InvalidParameterValueException) as floor:
+        fn.configure(reserved_concurrency=901)
+    assert str(floor.value).endswith(
+        "Specified ReservedConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [100]."
+    )
+    fn.configure(reserved_concurrency=900)
+
+
+def test_an_async_event_throttled_by_reserved_concurrency_waits_its_turn(make_function, tmp_path):
+    fn = make_function(HELD)
+    fn.configure(reserved_concurrency=1)
+    first = fn.invoke_async({"started": str(tmp_path / "1"), "release": str(tmp_path / "r")})
+    wait_until((tmp_path / "1").exists)
+    second = fn.invoke_async({"started": str(tmp_path / "2"), "release": str(tmp_path / "r")})
+    wait_until(lambda: second.throttles >= 1)  # requeued with backoff while the first runs
+    assert not (tmp_path / "2").exists()
+    (tmp_path / "r").touch()
+    assert first.wait(60).status == "succeeded"
+    assert second.wait(60).status == "succeeded" and len(second.attempts) == 1
+
+
+def test_a_burst_scales_out_to_more_environments(make_function, tmp_path):
+    # Each invocation waits until three have started: only three environments at once can
+    # finish, so the burst proves it scaled out (and fails, not hangs, if it did not).
+    code = """
+import os, time
+def lambda_handler(event, context):
+    open(os.path.join(event["dir"], context.aws_request_id), "w").close()
+    deadline = time.time() + 30
+    while len(os.listdir(event["dir"])) < 3 and time.time() < deadline:
+        time.sleep(0.01)
+    return len(os.listdir(event["dir"]))
+"""
+    fn = make_function(code)
+    results = fn.invoke_many([{"dir": str(tmp_path)}] * 3, concurrency=3)
+    assert [r.payload for r in results] == [3, 3, 3]
+    assert len({r.environment for r in results}) == 3
+    assert all(r.cold for r in results)
+    again = fn.invoke_many([{"dir": str(tmp_path)}] * 3, concurrency=3)
+    assert not any(r.cold for r in again)  # the environments are reused
+
+
+def test_a_burst_over_reserved_concurrency_reports_throttles(make_function):
+    fn = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(0.3)\n    return 1\n")
+    fn.configure(reserved_concurrency=1)
+    results = fn.invoke_many(list(range(4)), concurrency=4)
+    assert len(results) == 4
+    ran = [r for r in results if not isinstance(r, TooManyRequestsException)]
+    throttled = [r for r in results if isinstance(r, TooManyRequestsException)]
+    assert ran and all(r.payload == 1 for r in ran)
+    assert len({r.environment for r in ran}) == 1  # never more than one at once
+    assert len(ran) + len(throttled) == 4
+
+
+def test_bad_bursts(make_function):
+    fn = make_function(RECORDER)
+    with pytest.raises(ValueError, match="at least one event"):
+        fn.invoke_many([])
+    with pytest.raises(ValueError, match="concurrency"):
+        fn.invoke_many([1], concurrency=0)
+
+
+def test_interrupting_a_burst_aborts_it_and_leaves_nothing(make_function, tmp_path):
+    fn = make_function(HELD, timeout=60)
+    events = [{"started": str(tmp_path / f"s{i}"), "release": str(tmp_path / "r")} for i in range(2)]
+    with pytest.raises(KeyboardInterrupt), interrupt_main_when(
+        lambda: (tmp_path / "s0").exists() and (tmp_path / "s1").exists()
+    ):
+        fn.invoke_many(events, concurrency=2)
+    assert [inv.status for inv in fn.history] == ["aborted", "aborted"]
+    # make_function's teardown asserts that no process of the function is left.
+
+
+def test_close_drops_queued_events(make_function):
+    fn = make_function(FAILS)
+    lambda_nb.time_scale(1)  # the retry waits a real minute: still queued when we close
+    req = fn.invoke_async({"n": 1})
+    wait_until(lambda: req.status == "retrying", timeout=60)
+    fn.close()
+    assert req.done and req.status == "dropped"
+    assert len(req.attempts) == 1
+
+
+def test_the_service_ends_with_nothing_queued(tmp_path):
+    from lambda_nb import Function
+    from lambda_nb.engine.service import LambdaService
+
+    service = LambdaService()
+    fn = Function.from_source(FAILS, name="closing", service=service)
+    lambda_nb.time_scale(1)
+    req = fn.invoke_async({"n": 1})
+    wait_until(lambda: req.status == "retrying", timeout=60)
+    service.close()
+    assert req.status == "dropped" and service.events.pending == 0
+    assert not Path(service.work_dir).exists()
