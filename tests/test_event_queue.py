@@ -36,7 +36,7 @@ class Harness:
                 config=lambda name: self.config,
                 reserved=lambda name: self.reserved,
                 deliver=lambda target, record: self.delivered.append((target, record)),
-                function_arn=lambda name: ARN,
+                function_arn=lambda request: ARN,
             ),
             self.clock,
         )

@@ -135,13 +135,18 @@ class ExecutionEnvironment:
         work_dir: Path,
         reaper: Reaper | None = None,
         memory_backend: str | None = None,
+        version: str = "$LATEST",
+        initialization_type: str = "on-demand",
     ) -> None:
         self.config = config
         self.revision = revision
         self.task_root = task_root
         self.runtime = runtime
         self.reaper = reaper
-        self.log_stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+        self.version = version  # AWS_LAMBDA_FUNCTION_VERSION: "$LATEST" or a published number
+        self.initialization_type = initialization_type  # or "provisioned-concurrency"
+        day = time.strftime("%Y/%m/%d", time.gmtime())
+        self.log_stream = f"{day}/[{version}]{uuid.uuid4().hex}"
         self.records: list[LogRecord] = []  # the log stream, as CloudWatch keeps it
         self.tmp = work_dir / f"env-{uuid.uuid4().hex[:12]}" / "tmp"
         self.tmp.mkdir(parents=True)
@@ -169,8 +174,9 @@ class ExecutionEnvironment:
         self.busy = False  # handed to an invocation by the service
         self.discarded = False
         self.lines = pl.PlatformLines(
-            config.log_format, config.name, config.function_arn, config.memory
-        )
+            config.log_format, config.name, config.function_arn, config.memory, version,
+            initialization_type,
+        )  # fmt: skip
         self.server = RuntimeAPIServer(self)
 
     # ------------------------------------------------------------------ logs
@@ -197,10 +203,10 @@ class ExecutionEnvironment:
                 "TZ": ":UTC",
                 "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory),
-                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_VERSION": self.version,
                 "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group,
                 "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_INITIALIZATION_TYPE": self.initialization_type,
                 "AWS_LAMBDA_RUNTIME_API": self.server.address,
                 "AWS_REGION": REGION,
                 "AWS_DEFAULT_REGION": REGION,
@@ -475,6 +481,23 @@ class ExecutionEnvironment:
     ) -> _InitOutcome:
         body = platform_error(request_id, error_type, exit_reason(code))
         return _InitOutcome(False, duration_ms, "error", error_type, body)
+
+    def initialize(self) -> bool:
+        """Run the init phase now, ahead of any invoke (provisioned concurrency), so the first
+        invoke is warm and its REPORT has no Init Duration. False if the init failed: the
+        environment is discarded, and invokes run on demand instead."""
+        with self._cv:
+            if self.started:
+                return True
+            self.started = True
+        instance_id = self.log_stream[-32:]
+        self._platform(self.lines.init_start(self.runtime.runtime_version, instance_id))
+        outcome = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, "")
+        if not outcome.ok:
+            report = (outcome.duration_ms, "init", outcome.status, outcome.error_type)
+            self._platform(self.lines.init_report(*report))
+            self.discarded = True
+        return outcome.ok
 
     # ------------------------------------------------------------- invoke
     def invoke(

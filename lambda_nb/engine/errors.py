@@ -66,3 +66,9 @@ class TooManyRequestsException(InvokeError):
     ) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class ResourceConflictException(InvokeError):
+    """The resource exists already, or is changing (HTTP 409)."""
+
+    error_code = "ResourceConflictException"

@@ -50,7 +50,7 @@ class QueueHooks:
     config: Callable[[str], EventInvokeConfig]
     reserved: Callable[[str], int | None]
     deliver: Callable[[str, dict[str, Any]], None]  # (destination function, record)
-    function_arn: Callable[[str], str]  # qualified, as the record names it
+    function_arn: Callable[[AsyncRequest], str]  # qualified, as the record names it
 
 
 class EventQueue:
@@ -177,7 +177,7 @@ class EventQueue:
                 response = (last.version, body, failed)
             record = destination_record(
                 request.request_id,
-                self.hooks.function_arn(request.function_name),
+                self.hooks.function_arn(request),
                 condition,
                 len(request.attempts),
                 request.payload,

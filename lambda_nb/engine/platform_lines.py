@@ -102,27 +102,39 @@ def _event(kind: str, record: dict[str, object], ts: float | None = None) -> str
 
 
 def json_init_start(
-    runtime_version: str, function_name: str, function_arn: str, memory_mb: int, instance_id: str
+    runtime_version: str,
+    function_name: str,
+    function_arn: str,
+    memory_mb: int,
+    instance_id: str,
+    version: str = "$LATEST",
+    initialization_type: str = "on-demand",
 ) -> str:
     return _event(
         "platform.initStart",
         {
-            "initializationType": "on-demand",
+            "initializationType": initialization_type,
             "phase": "init",
             "runtimeVersion": runtime_version,
             "runtimeVersionArn": runtime_version_arn(runtime_version),
             "functionName": function_name,
             "functionArn": function_arn,
-            "functionVersion": "$LATEST",
+            "functionVersion": version,
             "instanceId": instance_id,
             "instanceMaxMemory": memory_mb,
         },
     )
 
 
-def json_init_report(duration_ms: float, phase: str, status: str, error_type: str | None) -> str:
+def json_init_report(
+    duration_ms: float,
+    phase: str,
+    status: str,
+    error_type: str | None,
+    initialization_type: str = "on-demand",
+) -> str:
     record: dict[str, object] = {
-        "initializationType": "on-demand",
+        "initializationType": initialization_type,
         "phase": phase,
         "status": status,
     }
@@ -180,19 +192,31 @@ class PlatformLines:
     """
 
     def __init__(
-        self, log_format: str, function_name: str, function_arn: str, memory_mb: int
+        self,
+        log_format: str,
+        function_name: str,
+        function_arn: str,
+        memory_mb: int,
+        version: str = "$LATEST",
+        initialization_type: str = "on-demand",
     ) -> None:
         self.json = log_format == "JSON"
         self.function = (function_name, function_arn, memory_mb)
+        self.version = version
+        self.initialization_type = initialization_type
 
     def init_start(self, runtime_version: str, instance_id: str) -> str:
         if self.json:
-            return json_init_start(runtime_version, *self.function, instance_id)
+            return json_init_start(
+                runtime_version, *self.function, instance_id, self.version,
+                self.initialization_type,
+            )  # fmt: skip
         return init_start(runtime_version)
 
     def init_report(self, duration_ms: float, phase: str, status: str, error: str | None) -> str:
-        fmt = json_init_report if self.json else init_report
-        return fmt(duration_ms, phase, status, error)
+        if self.json:
+            return json_init_report(duration_ms, phase, status, error, self.initialization_type)
+        return init_report(duration_ms, phase, status, error)
 
     def start(self, request_id: str, version: str) -> str:
         return json_start(request_id, version) if self.json else start(request_id, version)

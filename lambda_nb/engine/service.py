@@ -25,10 +25,16 @@ from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
 from lambda_nb.engine.destinations import EventInvokeConfig, event_invoke_config
 from lambda_nb.engine.environment import ExecutionEnvironment
-from lambda_nb.engine.errors import ResourceNotFoundException
+from lambda_nb.engine.errors import (
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from lambda_nb.engine.event_queue import EventQueue, QueueHooks
 from lambda_nb.engine.reaper import Reaper
 from lambda_nb.engine.records import AsyncRequest, Invocation, LogRecord
+from lambda_nb.engine.versions import Alias, check_alias
 from lambda_nb.runtimes import registry
 
 if TYPE_CHECKING:
@@ -45,6 +51,8 @@ class FunctionRevision:
     runtime: registry.RuntimeCommand
     environments: list[ExecutionEnvironment] = field(default_factory=list)
     code_file: str | None = None  # the file in `files` that holds the function's code
+    version: str = "$LATEST"  # or the number it was published as (a frozen copy)
+    description: str = ""
 
 
 class LambdaService:
@@ -58,6 +66,8 @@ class LambdaService:
         self._revisions: dict[str, FunctionRevision] = {}
         self._histories: dict[str, list[Invocation]] = {}
         self._async_configs: dict[str, EventInvokeConfig] = {}
+        self._versions: dict[str, dict[str, FunctionRevision]] = {}
+        self._aliases: dict[str, dict[str, Alias]] = {}
         self.concurrency = concurrency.Concurrency()
         self.events = EventQueue(
             QueueHooks(
@@ -65,7 +75,9 @@ class LambdaService:
                 config=self.async_config,
                 reserved=self.concurrency.reserved,
                 deliver=self._deliver,
-                function_arn=lambda name: f"{self._arn(name)}:$LATEST",
+                function_arn=lambda req: (
+                    f"{self._arn(req.function_name)}:{req.qualifier or '$LATEST'}"
+                ),
             ),
             clock or CLOCK,
         )
@@ -115,14 +127,124 @@ class LambdaService:
     def _arn(name: str) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
-    def require(self, name: str, qualifier: str | None = None) -> FunctionRevision:
-        """The revision an Invoke of `name` (and `qualifier`) runs, or the API's not-found error."""
-        rev = self._revisions.get(name)
-        if rev is None or qualifier not in (None, "$LATEST"):
+    def resolve(self, name: str, qualifier: str | None = None) -> tuple[FunctionRevision, str]:
+        """What an Invoke of `name:qualifier` runs, and the ARN it was invoked by: $LATEST's
+        current revision, a published version, or the version an alias picks; else the API's
+        not-found error."""
+        with self._lock:
+            rev = self._revisions.get(name)
+            if rev is not None and qualifier not in (None, "$LATEST"):
+                alias = self._aliases.get(name, {}).get(qualifier or "")
+                version = alias.pick() if alias is not None else qualifier
+                rev = self._versions.get(name, {}).get(version or "")
+                if rev is None and alias is not None and version == "$LATEST":
+                    rev = self._revisions.get(name)
+        if rev is None:
             raise ResourceNotFoundException(
                 f"Function not found: {self._arn(name)}:{qualifier or '$LATEST'}"
             )
-        return rev
+        invoked = self._arn(name) + (f":{qualifier}" if qualifier else "")
+        return rev, invoked
+
+    def require(self, name: str, qualifier: str | None = None) -> FunctionRevision:
+        """The revision an Invoke of `name` (and `qualifier`) runs, or the API's not-found error."""
+        return self.resolve(name, qualifier)[0]
+
+    # ------------------------------------------------------ versions, aliases
+    def publish_version(self, name: str, description: str = "") -> str:
+        """PublishVersion: freeze $LATEST's code and configuration as the next number. As on
+        AWS, nothing new is published when nothing changed since the last version."""
+        with self._lock:
+            latest = self.require(name)
+            versions = self._versions.setdefault(name, {})
+            if versions:
+                last = versions[str(len(versions))]
+                if last.revision == latest.revision:
+                    return last.version
+            number = str(len(versions) + 1)
+            versions[number] = FunctionRevision(
+                latest.config, latest.revision, latest.task_root, latest.runtime,
+                code_file=latest.code_file, version=number, description=description,
+            )  # fmt: skip
+            return number
+
+    def versions(self, name: str) -> list[str]:
+        return ["$LATEST", *self._versions.get(name, {})]
+
+    def aliases(self, name: str) -> dict[str, Alias]:
+        return dict(self._aliases.get(name, {}))
+
+    def create_alias(
+        self, name: str, alias: str, version: str, routing: dict[str, float] | None = None,
+        update: bool = False,
+    ) -> Alias:  # fmt: skip
+        """CreateAlias (or UpdateAlias with `update`): `alias` names `version`, and `routing`
+        ({"2": 0.1}) sends that share of its invokes to another version."""
+        made = check_alias(alias, version, routing)
+        with self._lock:
+            self.require(name)
+            known = self._versions.get(name, {})
+            for v in (version, *made.routing):
+                if v != "$LATEST" and v not in known:
+                    raise ResourceNotFoundException(f"Function not found: {self._arn(name)}:{v}")
+            if made.routing and version == "$LATEST":
+                raise InvalidParameterValueException(
+                    "$LATEST is not supported for an alias pointing to more than 1 version"
+                )
+            aliases = self._aliases.setdefault(name, {})
+            if alias in aliases and not update:
+                raise ResourceConflictException(f"Alias already exists: {self._arn(name)}:{alias}")
+            aliases[alias] = made
+            return made
+
+    def configure_provisioned(self, name: str, qualifier: str | None, count: int | None) -> int:
+        """PutProvisionedConcurrencyConfig, done at once: `count` environments of the version
+        (or the alias's version) run their init now, with AWS_LAMBDA_INITIALIZATION_TYPE
+        provisioned-concurrency, so the first invokes are warm. Returns how many are ready (an
+        init that fails leaves that environment out, and invokes run on demand). None or 0
+        removes them (triggers.md 4)."""
+        if qualifier in (None, "$LATEST"):
+            raise InvalidParameterValueException(
+                "Provisioned Concurrency Configs cannot be applied to unpublished function "
+                "versions."
+            )
+        alias = self._aliases.get(name, {}).get(qualifier or "")
+        rev = self.require(name, alias.version if alias is not None else qualifier)
+        provisioned = [e for e in rev.environments if e.initialization_type != "on-demand"]
+        if not count:
+            for env in provisioned:
+                env.discarded = True
+                if not env.busy:
+                    env.close()
+            return 0
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValidationException(
+                f"1 validation error detected: Value '{count}' at "
+                "'provisionedConcurrentExecutions' failed to satisfy constraint: Member must "
+                "have value greater than or equal to 1"
+            )
+        reserved = self.concurrency.reserved(name)
+        if reserved is not None and count > reserved:
+            raise InvalidParameterValueException(
+                "Requested Provisioned Concurrency should not be greater than the "
+                "reservedConcurrentExecution for function"
+            )
+        new = [
+            self._new_environment(rev, "provisioned-concurrency")
+            for _ in range(max(count - len(provisioned), 0))
+        ]
+        threads = [threading.Thread(target=env.initialize, daemon=True) for env in new]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with self._lock:
+            for env in new:
+                env.busy = False
+                if env.discarded:
+                    env.close()
+            return len([e for e in rev.environments if e.initialization_type != "on-demand"
+                        and not e.discarded])  # fmt: skip
 
     # -------------------------------------------------------------- invoke
     def history(self, name: str) -> list[Invocation]:
@@ -156,7 +278,7 @@ class LambdaService:
         tail = request.check_log_type(log_type)
         if invocation_type == "Event":
             return self.invoke_async(name, event, qualifier)
-        rev = self.require(name, qualifier)
+        rev, invoked = self.resolve(name, qualifier)
         payload = request.encode_event(event)
         context_header = request.client_context_header(client_context)
         if invocation_type == "DryRun":
@@ -164,7 +286,7 @@ class LambdaService:
         headers = {}
         if context_header is not None:  # the runtime gets it decoded (lambda-runtime.md 12)
             headers["Lambda-Runtime-Client-Context"] = context_header
-        inv = self._run(rev, str(uuid.uuid4()), event, payload, headers, on_progress)
+        inv = self._run(rev, invoked, str(uuid.uuid4()), event, payload, headers, on_progress)
         if tail:
             inv.log_result = request.log_result(inv)
         return inv
@@ -189,14 +311,16 @@ class LambdaService:
     def _attempt(self, queued: AsyncRequest) -> Invocation | None:
         """One try of a queued event, on the revision current now (triggers.md 5: an event runs
         the code current when it is dequeued). None if the function is gone."""
-        rev = self._revisions.get(queued.function_name)
-        if rev is None:
+        try:
+            rev, invoked = self.resolve(queued.function_name, queued.qualifier)
+        except ResourceNotFoundException:
             return None
-        return self._run(rev, queued.request_id, queued.event, queued.payload, {}, None)
+        return self._run(rev, invoked, queued.request_id, queued.event, queued.payload, {}, None)
 
     def _run(
         self,
         rev: FunctionRevision,
+        invoked_arn: str,
         request_id: str,
         event: Any,
         payload: bytes,
@@ -209,10 +333,10 @@ class LambdaService:
         inv = Invocation(
             request_id=request_id,
             function_name=rev.config.name,
-            version="$LATEST",
+            version=rev.version,
             event=event,
             revision=rev.revision,
-            invoked_function_arn=rev.config.function_arn,
+            invoked_function_arn=invoked_arn,
         )
         self.history(rev.config.name).append(inv)
         try:
@@ -250,12 +374,20 @@ class LambdaService:
                 if not env.busy:
                     env.busy = True
                     return env
+            return self._new_environment(rev, "on-demand")
+
+    def _new_environment(
+        self, rev: FunctionRevision, initialization_type: str
+    ) -> ExecutionEnvironment:
+        """A new environment of `rev`, busy (handed to its first user), in the log group."""
+        with self._lock:
             if not self._work_dir_watched:  # the watchdog removes it if we die
                 self.reaper.watch_dir(str(self.work_dir))
                 self._work_dir_watched = True
             env = ExecutionEnvironment(
                 rev.config, rev.revision, rev.task_root, rev.runtime, self.work_dir,
-                reaper=self.reaper, memory_backend=self.memory_backend,
+                reaper=self.reaper, memory_backend=self.memory_backend, version=rev.version,
+                initialization_type=initialization_type,
             )  # fmt: skip
             env.busy = True
             rev.environments.append(env)
@@ -292,10 +424,13 @@ class LambdaService:
             self.functions.pop(name, None)
             self._histories.pop(name, None)  # a handle still holds it; a new function starts afresh
             self._async_configs.pop(name, None)
+            self._aliases.pop(name, None)
+            versions = self._versions.pop(name, {})
             self.concurrency.reserve(name, None)
         self.events.drop(name)
-        if rev is not None:
-            self._retire(rev, force=True)
+        for old in [rev, *versions.values()]:
+            if old is not None:
+                self._retire(old, force=True)
 
     def close(self) -> None:
         """End everything this service started."""
