@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lambda_nb.engine import records
 from lambda_nb.engine.config import (
     ACCOUNT_ID,
     REGION,
@@ -32,9 +33,21 @@ from lambda_nb.engine.errors import (
     RequestEntityTooLargeException,
     ResourceNotFoundException,
 )
-from lambda_nb.engine.records import Invocation, LogRecord
+from lambda_nb.engine.records import LogRecord
 from lambda_nb.engine.service import LambdaService, default_service
 from lambda_nb.runtimes import registry
+
+
+class Invocation(records.Invocation):
+    """The engine's record of one invocation, as `Function.invoke` returns it, with the notebook
+    display the magic shows once a run is over: the static view, with no widget state, so the
+    last expression of a cell and a `%%lambda` cell look the same, saved or live. The engine
+    itself knows nothing of displays (it never imports `render`)."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render.static import mimebundle
+
+        return mimebundle(self)
 
 
 class Function:
@@ -146,7 +159,7 @@ class Function:
     def invoke(
         self,
         event: Any = None,
-        on_progress: Callable[[Invocation], None] | None = None,
+        on_progress: Callable[[records.Invocation], None] | None = None,
     ) -> Invocation:
         """Invoke synchronously (RequestResponse) and return the finished Invocation.
 

@@ -7,6 +7,12 @@ shows a live invocation view, and the runs list and chart show warm and cold as 
 
 Button callbacks run on the kernel's main thread (comm messages are handled there), so the
 invocation view is updated from the same thread as in a `%%lambda` cell.
+
+The playground is interactive by nature: it stays a widget, and only works with a live kernel.
+What it keeps is small: each run streams in a live view that is closed when the run ends and
+replaced by the static view in one HTML widget (`result`), as a `%%lambda` cell does; its
+text/html fallback is the runs table and the chart, so frontends without its widget state
+(nbconvert, GitHub) still show what was tried.
 """
 
 from __future__ import annotations
@@ -20,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from lambda_nb.render import cells, chart, fragments
+from lambda_nb.render import cells, chart, fragments, static
 from lambda_nb.render import viewmodel as vm
-from lambda_nb.render.widgets import MIME_WIDGET, InvocationWidget, close_tree, widget_view
+from lambda_nb.render.widgets import MIME_WIDGET, InvocationWidget, widget_view
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation
@@ -122,7 +128,9 @@ class Playground:
         self.message.add_class("lnb-playground-message")
         self.runs = w.HTML()
         self.runs.add_class("lnb-runs")
-        self.slot = w.VBox([])
+        self.result = w.HTML()
+        self.result.add_class("lnb-playground-result")
+        self.slot = w.VBox([self.result])
         self.box = w.VBox(
             [
                 w.HTML(f"<b>Playground</b> · <code>{fragments.e(fn.name)}</code>"),
@@ -192,10 +200,8 @@ class Playground:
             self._say(str(exc), error=True)
             return None
         view = InvocationWidget(f"{fn.name} rev {fn.revision}")
-        old, self.view = self.view, view
+        self.view = view
         self.slot.children = (view.box,)
-        if old is not None:
-            close_tree(old.box)
         if on_view is not None:
             on_view(view)
         self.invoke_button.disabled = True
@@ -211,6 +217,10 @@ class Playground:
             self.invoke_button.description = "Invoke"
             self.invoke_button.disabled = False
         view.finish(inv)
+        bundle = view._repr_mimebundle_()
+        self.result.value = bundle["text/html"]
+        self.slot.children = (self.result,)
+        view.close()
         self._show_runs()
         return inv
 
@@ -249,14 +259,15 @@ class Playground:
             for r in rows
         )
         self.runs.value = (
-            chart.durations_svg(history[-40:])
+            chart.durations_img(history[-40:])
             + f'<table class="lnb-runs-table" style="border-collapse: collapse;">{body}</table>'
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         text = f"lambda_nb playground for {self.fn.name} (needs a live kernel with ipywidgets)"
+        history = static.HistoryView(self.fn.name, self.fn.history)._repr_mimebundle_()
         return {
             MIME_WIDGET: widget_view(self.box),
-            "text/plain": text,
-            "text/html": fragments.empty_html(text),
+            "text/plain": f"{text}\n{history['text/plain']}",
+            "text/html": fragments.empty_html(text) + history["text/html"],
         }
