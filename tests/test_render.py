@@ -113,7 +113,7 @@ def test_html_success_is_escaped(success: Invocation) -> None:
     assert "<details" in page and "Logs (5 records)" in page
     # The outcome section is open, the others are closed <details> (the static "tabs").
     assert re.search(r'lnb-section-response" open', page)
-    assert re.search(r'lnb-section-report" style', page)
+    assert 'lnb-section-report">' in page
     assert "<script" not in page.replace("&lt;script", "")
 
 
@@ -181,7 +181,7 @@ def test_timeout_view() -> None:
     assert f"Sandbox.Timedout: {message}" in text
     assert "Status: timeout" in text
     assert "Response" not in text
-    assert "<b>timeout</b>" in static.to_html(inv)
+    assert re.search(r"Status +timeout", static.to_html(inv))
 
 
 @pytest.mark.parametrize("status", ["running", "crash", "out_of_memory", "aborted"])

@@ -16,11 +16,9 @@ from lambda_nb.render import viewmodel as vm
 
 MUTED = theme.MUTED
 BORDER = theme.BORDER
-CODE_FONT = (
-    "font-family: var(--jp-code-font-family, monospace);"
-    " font-size: var(--jp-code-font-size, 12px); line-height: 1.45;"
-)
-PRE = f"margin: 0; padding: 0; white-space: pre-wrap; word-break: break-word; {CODE_FONT}"
+CODE_FONT = "font-family: var(--jp-code-font-family, monospace);"
+# Inline styles are repeated in every saved output, so they say only what is needed.
+PRE = f"margin: 0; white-space: pre-wrap; word-break: break-word; {CODE_FONT}"
 _TABLE_CELL = "padding: 1px 10px 1px 0; text-align: left; vertical-align: top;"
 
 
@@ -59,10 +57,8 @@ def header_html(head: vm.Header) -> str:
     figures = head.figures()
     if figures:
         parts.append(
-            '<div class="lnb-figures" style="margin-top: 2px;">'
-            + " · ".join(
-                f'<span style="color: {MUTED}">{e(k)}</span> <b>{e(v)}</b>' for k, v in figures
-            )
+            '<div class="lnb-figures">'
+            + " · ".join(f"<span>{e(k)}</span> <b>{e(v)}</b>" for k, v in figures)
             + "</div>"
         )
     return f'<div class="lnb-head" style="line-height: 1.7;">{"".join(parts)}</div>'
@@ -93,7 +89,7 @@ def log_line_html(line: vm.LogLine) -> str:
     if line.platform:
         return (
             f'<div class="lnb-log lnb-platform" style="{style} border-left: 3px solid {BORDER};'
-            f' padding-left: 6px; margin: 1px 0;">{text}</div>'
+            f' padding-left: 6px;">{text}</div>'
         )
     weight = " font-weight: 600;" if line.level == "CRITICAL" else ""
     badge = level_badge(line.level) if line.badge else ""
@@ -233,13 +229,16 @@ def frame_html(frame: vm.Frame) -> str:
 # ============================================================================ other parts
 
 
+def aligned(pairs: Sequence[tuple[str, str]]) -> str:
+    """`key   value` lines, keys padded to the widest: a table as plain text."""
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in pairs)
+
+
 def pairs_html(pairs: Sequence[tuple[str, str]], css_class: str) -> str:
-    rows = "".join(
-        f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(k)}</td>'
-        f'<td style="{_TABLE_CELL}"><code style="user-select: all;">{e(v)}</code></td></tr>'
-        for k, v in pairs
-    )
-    return f'<table class="{e(css_class)}" style="border-collapse: collapse;">{rows}</table>'
+    """Names and values as an aligned monospace block: compact (no per-cell styles, which
+    would be repeated in every saved output) and copyable as it reads."""
+    return f'<pre class="{e(css_class)}" style="{PRE}">{e(aligned(pairs))}</pre>'
 
 
 def event_html(text: str) -> str:
@@ -255,24 +254,16 @@ def context_html(fields: Sequence[tuple[str, str]]) -> str:
 def report_html(rep: vm.ReportView | None) -> str:
     if rep is None:
         return empty_html("No REPORT yet")
-    rows = "".join(
-        f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(k)}</td>'
-        f'<td style="{_TABLE_CELL}"><b>{e(v)}</b></td></tr>'
-        for k, v in rep.figures
-    )
-    figures = f'<table class="lnb-report-figures" style="border-collapse: collapse;">{rows}</table>'
-    costs = "".join(
-        f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(c.architecture)}</td>'
-        f'<td style="{_TABLE_CELL}"><b>{e(vm.usd(c.total_usd))}</b></td>'
-        f'<td style="{_TABLE_CELL} color: {MUTED}">requests {e(vm.usd(c.requests_usd))}'
-        f" + duration {e(vm.usd(c.duration_usd))} ({c.gb_seconds:.6f} GB-s each)</td></tr>"
+    costs = [
+        (c.architecture, f"{vm.usd(c.total_usd)}  = requests {vm.usd(c.requests_usd)}"
+         f" + duration {vm.usd(c.duration_usd)} ({c.gb_seconds:.6f} GB-s each)")
         for c in rep.costs
-    )
+    ]  # fmt: skip
     return (
-        f'<div class="lnb-report">{figures}<div style="margin-top: 6px;">Cost per 1M invocations'
-        f' like this one <span style="color: {MUTED}">(US East list price, before the free'
-        f' tier)</span></div><table class="lnb-cost" style="border-collapse: collapse;">{costs}'
-        "</table></div>"
+        f'<div class="lnb-report">{pairs_html(rep.figures, "lnb-report-figures")}'
+        '<div style="margin-top: 6px;">Cost per 1M invocations like this one'
+        f' <span style="color: {MUTED}">(US East list price, before the free tier)</span></div>'
+        f"{pairs_html(costs, 'lnb-cost')}</div>"
     )
 
 
@@ -311,10 +302,9 @@ def section_html(section: vm.Section, model: vm.InvocationModel) -> str:
     }[section.key]()
     opened = " open" if section.open else ""
     return (
-        f'<details class="lnb-section lnb-section-{e(section.key)}"{opened}'
-        f' style="margin: 4px 0;"><summary style="cursor: pointer; color: {MUTED};">'
-        f"{e(section.title)}</summary>"
-        f'<div style="padding: 2px 0 4px 14px;">{body}</div></details>'
+        f'<details class="lnb-section lnb-section-{e(section.key)}"{opened}>'
+        f"<summary>{e(section.title)}</summary>"
+        f'<div style="margin-left: 14px;">{body}</div></details>'
     )
 
 

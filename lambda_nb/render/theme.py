@@ -22,8 +22,12 @@ _TONES = {
     "success": ("--jp-success-color1", "#2e7d32"),
     "info": ("--jp-brand-color1", "#1565c0"),
 }
-# Muted text: Lab's secondary text colour (4.6:1 on white, 9.5:1 on the dark theme's #111).
-MUTED = "var(--jp-content-font-color2, #57606a)"
+# Muted text: Lab's secondary text colour moved a fifth towards the main one. Alone it is
+# 4.5:1 on white, too close to the line (an active cell's tint is enough to fail).
+MUTED = (
+    "color-mix(in srgb, var(--jp-content-font-color2, #57606a) 80%,"
+    " var(--jp-content-font-color0, #000))"
+)
 BORDER = "var(--jp-border-color2, #d0d7de)"
 # Badge backgrounds (white text): 6.5:1 or more; hex, so they survive the sanitizer.
 _BADGE = {"success": "#1b5e20", "error": "#b71c1c", "warning": "#8a4500", "muted": "#4a5058",

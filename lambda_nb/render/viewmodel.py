@@ -44,6 +44,7 @@ MAX_MESSAGE_CHARS = 4_000
 MAX_PAYLOAD_CHARS = 20_000
 LOG_HEAD, LOG_TAIL = 100, 300  # a finished log longer than both shows its two ends
 OPEN_LOG_RECORDS = 60  # a successful invocation's log is open up to this many records
+RUNNING_LOG_RECORDS = 50  # a running view (re-sent on each display update) shows the newest
 
 # ------------------------------------------------------------------------------- prices
 # lambda-runtime.md section 6: US East, first tier, list price before the free tier.
@@ -688,7 +689,9 @@ def build(
     if module_file is None and source is None:
         module_file, source = cell_of(inv)
     resp, err, rep = response(inv), error_view(inv, module_file, source), report(inv)
-    logs = log_excerpt(list(inv.logs))
+    records = list(inv.logs)
+    running = inv.status == "running"
+    logs = log_excerpt(records, 0, RUNNING_LOG_RECORDS) if running else log_excerpt(records)
     return InvocationModel(
         header=header(inv),
         response=resp,
