@@ -87,7 +87,7 @@ def live_frontend(shell: Any) -> bool:
     (@jupyterlab/notebook's runCell). Headless runners (nbclient, nbmake, papermill,
     `nbconvert --execute`) save the state of every widget ever opened, even closed ones, into
     the notebook, so they get the static view, which streams through display updates too."""
-    kernel = getattr(shell, "kernel", None)
+    kernel: Any = getattr(shell, "kernel", None)
     try:
         parent = kernel.get_parent("shell")  # ipykernel >= 6
     except (AttributeError, TypeError):
@@ -412,12 +412,13 @@ class LambdaMagics(Magics):
     def _invoke(self, fn: Function, event: Any, out: str | None) -> Invocation | None:
         """Invoke with a live display, store -o, then apply raise_on_error."""
         __tracebackhide__ = True
+        assert self.shell is not None
         from lambda_nb.engine.errors import InvokeError
 
         view = choose_view(f"{fn.name} rev {fn.revision}", self.display, self.shell)
         live = self.display != "none" and self._live_updates()
         handle = show(view, display_id=True) if live else None
-        shown = {"at": 0.0, "records": -1, "status": ""}
+        shown: dict[str, Any] = {"at": 0.0, "records": -1, "status": ""}
         self_updating = getattr(view, "self_updating", False)
 
         def on_progress(inv: Invocation) -> None:
@@ -473,7 +474,7 @@ class LambdaMagics(Magics):
         every update anew, so there the result is shown once, at the end."""
         from IPython.core.displaypub import DisplayPublisher
 
-        return type(self.shell.display_pub) is not DisplayPublisher
+        return type(getattr(self.shell, "display_pub", None)) is not DisplayPublisher
 
     lambda_line.__doc__ = f"{lambda_line.__doc__}\n\n{LINE_HELP}"
 

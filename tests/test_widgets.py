@@ -325,8 +325,7 @@ def test_playground(ip: Any, name: str) -> None:
         "success", True, "success", False,
     )  # fmt: skip
     assert second.event == {"n": 1}
-    assert "Succeeded" in pg.result.value and pg.slot.children == (pg.result,)
-    assert pg.view.box.comm is None  # the run's live view was closed
+    assert "Succeeded" in pg.result.value and "lnb-invocation" in pg.result.value
     assert pg.runs.value.count("lnb-run-warm") == 1 and pg.runs.value.count("lnb-run-cold") == 1
 
     pg.memory.value = 256  # a new configuration is a new revision: cold

@@ -106,7 +106,7 @@ def logs_html(lines: Sequence[vm.LogLine], gap_after: int | None = None, hidden:
         rows.append(log_line_html(line))
         if gap_after is not None and i == gap_after and hidden:
             rows.append(gap_html(hidden))
-    return f'<div class="lnb-logs" style="{PRE}">{"".join(rows)}</div>'
+    return f'<div class="lnb-logs" style="{PRE} line-height: 1.45;">{"".join(rows)}</div>'
 
 
 def gap_html(hidden: int, what: str = "records not shown") -> str:
@@ -288,7 +288,7 @@ def excerpt_html(logs: vm.LogExcerpt) -> str:
         rows.append(log_line_html(line))
         if gap is not None and i == gap:
             rows.append(gap_html(logs.hidden, what))
-    return f'<div class="lnb-logs" style="{PRE}">{"".join(rows)}</div>'
+    return f'<div class="lnb-logs" style="{PRE} line-height: 1.45;">{"".join(rows)}</div>'
 
 
 def section_html(section: vm.Section, model: vm.InvocationModel) -> str:

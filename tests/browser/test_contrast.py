@@ -4,7 +4,8 @@ on a plain white page: measured in Debian's chromium from the page's own compute
 A notebook displays an invocation in every status, with log lines of every level, and the
 history view; each text element's colour is composited over its effective background (the
 first opaque background up the tree, alpha layers blended) and the WCAG contrast computed.
-Screenshots: test-artifacts/browser/contrast-{light,dark,white}.png.
+Screenshots: test-artifacts/browser/contrast-{light,dark}-{success,error,running,history}.png
+and contrast-white.png.
 """
 
 from __future__ import annotations
@@ -115,16 +116,19 @@ def contrast_lab(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_contrast_in_jupyterlab(contrast_lab: LabServer, artifacts: Path, dark: bool) -> None:
-    with chromium() as page:
+    with chromium(viewport=(1100, 2400)) as page:
         page.set_default_timeout(60_000)
         open_notebook(page, contrast_lab, NOTEBOOK)
         run_all(page)
         wait_all_ran(page)
         page.wait_for_selector(".lnb-history img.lnb-chart")
         set_theme(page, dark)
-        found = page.evaluate(MEASURE, SELECTOR)
         name = "dark" if dark else "light"
-        page.locator(".jp-Cell").nth(1).screenshot(path=str(artifacts / f"contrast-{name}.png"))
+        views = page.locator(".lnb-invocation")  # as shown: the outcome open, the rest closed
+        for i, status in ((1, "success"), (2, "error"), (0, "running")):
+            views.nth(i).screenshot(path=str(artifacts / f"contrast-{name}-{status}.png"))
+        page.locator("div.lnb-history").screenshot(path=str(artifacts / f"contrast-{name}-history.png"))
+        found = page.evaluate(MEASURE, SELECTOR)  # every section opened
         worst = _check(found, f"JupyterLab {name}")
         print(f"contrast JupyterLab {name}: {len(found)} texts, lowest {worst:.2f}:1")
 

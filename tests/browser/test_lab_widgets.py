@@ -48,11 +48,15 @@ def ran(page: Any, lab: LabServer, artifacts: Path) -> dict[str, Any]:
 
 
 def view(page: Any, index: int) -> Any:
-    return page.locator(".lnb-view").nth(index)
+    """The index-th finished invocation: the static view that replaced the live widget."""
+    return page.locator(".lnb-invocation").nth(index)
 
 
-def open_tab(v: Any, name: str) -> None:
-    v.locator(".lm-TabBar-tab", has_text=name).first.click()
+def open_section(v: Any, key: str) -> Any:
+    section = v.locator(f".lnb-section-{key}")
+    if section.get_attribute("open") is None:
+        section.locator("summary").click()
+    return section
 
 
 def test_log_lines_stream_in_while_running(ran: dict[str, Any]) -> None:
@@ -63,18 +67,24 @@ def test_log_lines_stream_in_while_running(ran: dict[str, Any]) -> None:
     assert "of 10 s timeout" in seen["progress"]
 
 
+def test_finished_views_replace_the_widgets(page: Any, ran: dict[str, Any]) -> None:
+    assert page.locator(".lnb-view").count() == 0  # no live widget left, no model to save
+    assert page.locator(".lnb-invocation").count() == 4  # ticker, divide, warm ticker, playground
+    assert "model not found" not in page.locator("body").inner_text()
+
+
 def test_succeeded_view_with_report(page: Any, ran: dict[str, Any], artifacts: Path) -> None:
     first = view(page, 0)
-    head = first.locator(".lnb-header").inner_text()
+    head = first.locator(".lnb-head").inner_text()
     assert "Succeeded" in head and "Cold start" in head and "ticker" in head
     assert "Billed Duration" in head and "Max Memory Used" in head and "of 128 MB" in head
-    assert first.locator(".lnb-progress").count() == 0  # the progress bar is gone
-    response = first.locator(".lnb-response-tab")
+    assert "Init Duration" in head  # a cold start's Duration leaves the init out
+    response = first.locator(".lnb-section-response")
+    assert response.get_attribute("open") is not None  # the outcome is open
     assert "HTTP response" in response.inner_text() and "200" in response.inner_text()
     first.screenshot(path=str(artifacts / "02-succeeded-response.png"))
 
-    open_tab(first, "Report")
-    report = first.locator(".lnb-report-tab").inner_text()
+    report = open_section(first, "report").inner_text()
     for figure in (
         "Duration",
         "Billed Duration",
@@ -86,35 +96,34 @@ def test_succeeded_view_with_report(page: Any, ran: dict[str, Any], artifacts: P
     assert "Cost per 1M invocations" in report and "x86_64" in report and "$0.2" in report
     first.screenshot(path=str(artifacts / "03-report.png"))
 
-    open_tab(first, "Logs")
-    logs = first.locator(".lnb-log-view").inner_text()
+    logs = open_section(first, "logs").inner_text()
     assert "tick 5" in logs and "START RequestId" in logs and "REPORT RequestId" in logs
     assert "almost done" in logs and '"message": "a structured record"' in logs
     first.screenshot(path=str(artifacts / "04-logs.png"))
 
-    open_tab(first, "Context")
-    context = first.locator(".lnb-context-tab").inner_text()
+    context = open_section(first, "context").inner_text()
     assert "invoked_function_arn" in context and "arn:aws:lambda:us-east-1" in context
 
 
 def test_error_view_maps_the_cell_line(page: Any, ran: dict[str, Any], artifacts: Path) -> None:
     failed = view(page, 1)
-    assert "Error" in failed.locator(".lnb-header").inner_text()
-    error = failed.locator(".lnb-error-tab")
-    assert error.is_visible()  # the Error tab opened by itself
-    text = error.inner_text()
+    assert "Error" in failed.locator(".lnb-status").inner_text()
+    error = failed.locator(".lnb-section-error")
+    assert error.get_attribute("open") is not None  # the Error section is the open one
+    text = error.locator(".lnb-error").inner_text()
     assert text.startswith("ZeroDivisionError: division by zero")
     assert "cell line 3" in text and "return sum(1 / x for x in items) / len(items)" in text
+    assert "Traceback (most recent call last)" in text
     failed.screenshot(path=str(artifacts / "05-error.png"))
 
 
 def test_warm_invoke_and_history(page: Any, ran: dict[str, Any], artifacts: Path) -> None:
-    assert "Warm" in view(page, 2).locator(".lnb-header").inner_text()
-    history = page.locator(".lnb-history-view")
-    assert history.locator("svg.lnb-chart").count() == 1
-    assert history.locator(".lnb-bar.lnb-cold").count() == 1
-    assert history.locator(".lnb-bar.lnb-warm").count() == 1
-    assert "ticker: 2 invocations" in history.inner_text()
+    assert "Warm" in view(page, 2).locator(".lnb-head").inner_text()
+    history = page.locator("div.lnb-history")
+    chart = history.locator("img.lnb-chart")
+    assert chart.count() == 1 and chart.evaluate("i => i.complete && i.naturalWidth > 0")
+    table = history.inner_text()
+    assert "ticker: 2 invocations" in table and "cold" in table and "warm" in table
     history.screenshot(path=str(artifacts / "06-history.png"))
 
 
@@ -130,7 +139,8 @@ def test_playground_invoke_clicks(page: Any, ran: dict[str, Any], artifacts: Pat
             arg=before,
             timeout=60_000,
         )
-    assert "Succeeded" in playground.locator(".lnb-view .lnb-header").inner_text()
+    result = playground.locator(".lnb-playground-result .lnb-invocation")
+    assert "Succeeded" in result.locator(".lnb-status").inner_text()
     newest = runs.first.inner_text()
     assert "warm" in newest and "Succeeded" in newest
     playground.screenshot(path=str(artifacts / "07-playground.png"))
