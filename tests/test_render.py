@@ -292,3 +292,44 @@ def test_node_trace_heading_says_innermost_first() -> None:
     assert "Stack trace (most recent call first):" in bundle["text/plain"]
     assert "Stack trace (most recent call first)" in bundle["text/html"]
     assert "Traceback" not in bundle["text/plain"]
+
+
+def test_engine_imports_nothing_from_render_or_function() -> None:
+    """The engine is plain Python: no runtime import of lambda_nb.render or lambda_nb.function,
+    not even a lazy one inside a function (records.py used to import render/static.py).
+    Imports for type checkers only (`if TYPE_CHECKING:`) are not run and are left out."""
+    import ast
+    from pathlib import Path
+
+    def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+        out, todo = [], [tree]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+                todo.extend(node.orelse)
+                continue
+            out.append(node)
+            todo.extend(ast.iter_child_nodes(node))
+        return out
+
+    engine = Path(__file__).resolve().parents[1] / "lambda_nb" / "engine"
+    found = []
+    for path in sorted(engine.glob("*.py")):
+        for node in runtime_nodes(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.startswith(("lambda_nb.render", "lambda_nb.function", "lambda_nb.magic")):
+                    found.append(f"{path.name}: {name}")
+    assert not found, found
+    assert engine.is_dir() and len(list(engine.glob("*.py"))) > 5
+
+
+def test_view_model_imports_no_view() -> None:
+    """The view model decides; it imports neither the static nor the HTML renderer."""
+    import lambda_nb.render.viewmodel as model
+
+    assert not {"static", "fragments", "widgets", "theme"} & set(vars(model))
