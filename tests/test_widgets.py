@@ -122,7 +122,7 @@ def test_live_widget_then_static_view(ip: Any, name: str) -> None:
     assert "hello from the handler" in page and "lnb-section-response\" open" in page
     assert "X-Id" in page and "Cost per 1M invocations" in page and "Init Duration" in page
     assert "&quot;level&quot;: &quot;WARNING&quot;" in page  # the JSON record, pretty
-    assert view.box.comm is None and view.tab.comm is None  # closed
+    assert view.box.comm is None and view.logs.stream.comm is None  # closed
     assert len(cap.outputs) == 2  # shown once, replaced once: not re-sent on every tick
 
 

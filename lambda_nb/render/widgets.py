@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation, LogRecord
 
 STREAM_WINDOW = 50  # records on screen while the handler runs (the newest)
-TABS = ("Logs", "Event", "Context")  # while running; the finished view has every section
 LEVEL_CHOICES = [
     ("all levels", ""),
     ("DEBUG and up", "DEBUG"),
@@ -63,7 +62,7 @@ def _html(css_class: str, value: str = "") -> w.HTML:
 
 
 class LogPanel:
-    """The Logs tab while the handler runs: a filter row and the records streaming in.
+    """The log while the handler runs: a filter row and the records streaming in.
 
     Each tick adds one HTML chunk with that tick's new records (the last STREAM_WINDOW of them at
     most, filtered) and drops chunks that scrolled out. The whole log is the finished view's.
@@ -131,7 +130,7 @@ class LogPanel:
 
 
 class InvocationWidget:
-    """The live view of one invocation while it runs: header, progress, streaming log, tabs."""
+    """The live view of one invocation while it runs: header, progress, streaming log."""
 
     self_updating = True  # the widgets update themselves; the display is re-sent only at the end
 
@@ -139,7 +138,6 @@ class InvocationWidget:
         self.title = title
         self.inv: Invocation | None = None
         self.finished = False
-        self._context_shown = False
         self.header = _html("lnb-header", fragments.empty_html(f"invoking {title}…"))
         self.progress: w.FloatProgress | None = w.FloatProgress(
             value=0.0, min=0.0, max=1.0, bar_style="info", description="starting",
@@ -147,21 +145,14 @@ class InvocationWidget:
         )  # fmt: skip
         self.progress.add_class("lnb-progress")
         self.logs = LogPanel()
-        self.event = _html("lnb-event-tab")
-        self.context = _html("lnb-context-tab", fragments.context_html([]))
-        self.tab = w.Tab(children=[self.logs.box, self.event, self.context])
-        for i, name in enumerate(TABS):
-            self.tab.set_title(i, name)  # ipywidgets 7 and 8 (8 also has `titles=`)
-        self.tab.selected_index = TABS.index("Logs")
-        self.tab.add_class("lnb-tab")
-        self.box = w.VBox([self.header, self.progress, self.tab])
+        # No tabs while running: the finished view (static) has every section. A Tab would add
+        # models to stream and its inactive labels read at 4.2-4.4:1 in Lab's themes.
+        self.box = w.VBox([self.header, self.progress, self.logs.box])
         self.box.add_class("lnb-view")
 
     # ------------------------------------------------------------- main thread only
     def update(self, inv: Invocation) -> None:
         """A tick while the handler runs: new log records, the header, elapsed time."""
-        if self.inv is None:
-            self.event.value = fragments.event_html(vm.event_text(inv.event))
         self.inv = inv
         self.logs.push(inv.logs)
         self.header.value = fragments.header_html(vm.header(inv))
@@ -172,9 +163,6 @@ class InvocationWidget:
             self.progress.description = (
                 fragments.progress_text(seconds, timeout) if inv.started_at else "initialising…"
             )
-        if inv.started_at and not self._context_shown:
-            self.context.value = fragments.context_html(vm.context_fields(inv))
-            self._context_shown = True
 
     def finish(self, inv: Invocation | None) -> None:
         """The run is over (None: interrupted before the engine created a record): from now on

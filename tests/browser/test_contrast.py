@@ -31,7 +31,8 @@ pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = "contrast.ipynb"
-SELECTOR = ".lnb-invocation, .lnb-history"
+# The finished views, the history, and a live widget view (running) with its streamed log.
+SELECTOR = ".lnb-invocation, .lnb-history, .lnb-view"
 
 # For each visible element with its own text: colour over effective background, WCAG ratio.
 MEASURE = """sel => {
@@ -91,6 +92,12 @@ def _notebook(path: Path) -> None:
             "    display(inv)\n"
             "HistoryStatic('samples', invs)"
         ),
+        nbformat.v4.new_code_cell(
+            "from lambda_nb.render.widgets import InvocationWidget\n"
+            "live = InvocationWidget('samples rev 1')\n"
+            "live.update(invs[0])  # running: header, progress, streamed log\n"
+            "live"
+        ),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -122,12 +129,15 @@ def test_contrast_in_jupyterlab(contrast_lab: LabServer, artifacts: Path, dark: 
         run_all(page)
         wait_all_ran(page)
         page.wait_for_selector(".lnb-history img.lnb-chart")
+        page.wait_for_selector(".lnb-view .lnb-log-stream .lnb-log")
         set_theme(page, dark)
+        page.wait_for_timeout(500)  # let the theme's transition end before the screenshots
         name = "dark" if dark else "light"
         views = page.locator(".lnb-invocation")  # as shown: the outcome open, the rest closed
         for i, status in ((1, "success"), (2, "error"), (0, "running")):
             views.nth(i).screenshot(path=str(artifacts / f"contrast-{name}-{status}.png"))
         page.locator("div.lnb-history").screenshot(path=str(artifacts / f"contrast-{name}-history.png"))
+        page.locator(".lnb-view").screenshot(path=str(artifacts / f"contrast-{name}-live.png"))
         found = page.evaluate(MEASURE, SELECTOR)  # every section opened
         worst = _check(found, f"JupyterLab {name}")
         print(f"contrast JupyterLab {name}: {len(found)} texts, lowest {worst:.2f}:1")
