@@ -5,7 +5,8 @@ The reopened notebook is untrusted (the fresh server has its own, empty trust da
 a notebook from git), so JupyterLab sanitizes its HTML: the <details> sections and the history
 chart (an <img> with a data: URI) must survive that. The saved file carries no widget state,
 and nbconvert's HTML of it shows every output offline (all network requests refused).
-Screenshots: test-artifacts/browser/saved-{jupyterlab,notebook}-*.png, nbconvert-offline.png.
+Screenshots: test-artifacts/browser/saved-{jupyterlab,notebook}-*.png and
+nbconvert-offline-{jupyterlab,notebook}.png.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def _check_outputs(page: Any, where: str) -> None:
         assert function in head and "Billed Duration" in head and "Max Memory Used" in head
         assert shown in (view.text_content() or ""), (where, function)  # closed sections too
     assert "Init Duration" in views.nth(0).locator(".lnb-head").inner_text()  # cold start
+    # <details> survived (the sanitizer keeps it): the outcome open, the others closed.
+    error = views.nth(1).locator("details.lnb-section-error")
+    assert error.count() == 1 and error.get_attribute("open") is not None, where
+    assert views.nth(1).locator("details.lnb-section-report").get_attribute("open") is None
     divide = views.nth(1).inner_text()
     assert "cell line 3" in divide and "Traceback (most recent call last)" in divide
     chatty = views.nth(2).text_content() or ""
@@ -161,8 +166,6 @@ def test_reopened_in_a_fresh_server(saved: tuple[str, Path], artifacts: Path) ->
 
 def test_nbconvert_html_offline(saved: tuple[str, Path], artifacts: Path) -> None:
     app, path = saved
-    if app != "jupyterlab":
-        pytest.skip("one export is enough")
     html = path.with_suffix(".html")
     subprocess.run(
         [sys.executable, "-m", "nbconvert", "--to", "html", str(path), "--output", html.name],
@@ -183,5 +186,5 @@ def test_nbconvert_html_offline(saved: tuple[str, Path], artifacts: Path) -> Non
         page.goto(html.as_uri())
         page.wait_for_selector("div.lnb-history img.lnb-chart")
         _check_outputs(page, "nbconvert offline")
-        page.screenshot(path=str(artifacts / "nbconvert-offline.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"nbconvert-offline-{app}.png"), full_page=True)
     assert not [u for u in refused if "widget" in u or "unpkg" in u], refused  # no widget loader
