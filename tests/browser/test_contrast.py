@@ -109,6 +109,11 @@ def _check(found: list[dict[str, Any]], where: str) -> float:
     assert len(coloured) >= 5, f"{where}: the views lost their colours: {coloured}"
     bad = [f for f in found if f["ratio"] < 4.5]
     assert not bad, f"{where}: below 4.5:1: {bad[:10]}"
+    lowest: dict[str, float] = {}
+    for f in found:
+        lowest[f["color"]] = min(f["ratio"], lowest.get(f["color"], 99.0))
+    for color, ratio in sorted(lowest.items(), key=lambda kv: kv[1]):
+        print(f"  {where}: {ratio:5.2f}:1  {color}")
     return min(f["ratio"] for f in found)
 
 

@@ -51,7 +51,7 @@ def invocations() -> list[Invocation]:
             status=status, logs=_logs(),  # type: ignore[arg-type]
         )  # fmt: skip
         if status == "success":
-            inv.payload = {"statusCode": 404, "headers": {"X-Id": "1"}, "body": '{"ok": false}'}
+            inv.payload = {"statusCode": 200, "headers": {"X-Id": "1"}, "body": '{"ok": false}'}
         if failed:
             frame = '  File "/var/task/lambda_function.py", line 3, in lambda_handler\n'
             inv.error = {
