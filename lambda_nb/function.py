@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from lambda_nb.engine import records
 from lambda_nb.engine.config import FunctionConfig, validate
 from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
-from lambda_nb.engine.records import Invocation, LogRecord
+from lambda_nb.engine.records import LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 from lambda_nb.runtimes import registry
 
@@ -33,15 +34,29 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
+class Invocation(records.Invocation):
+    """The engine's record of one invocation, as `Function.invoke` returns it, with the notebook
+    display the magic shows once a run is over: the static view, with no widget state, so the
+    last expression of a cell and a `%%lambda` cell look the same, saved or live. The engine
+    itself knows nothing of displays (it never imports `render`): the service makes records of
+    this class because a Function handle asks it to (`LambdaService.record_class`)."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render.static import mimebundle
+
+        return mimebundle(self)
+
+
 class Function:
     """A named function: its current revision, its invocation history and its log group."""
 
     def __init__(self, name: str, service: LambdaService) -> None:
         self.name = name
         self.service = service
+        service.record_class = Invocation
         # The service keeps the history; the handle holds on to it, so it stays readable
         # after `close()`.
-        self.history: list[Invocation] = service.history(name)
+        self.history: list[records.Invocation] = service.history(name)
 
     # ------------------------------------------------------------ creation
     @classmethod
@@ -151,8 +166,8 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation: ...
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation: ...
 
     @overload
     def invoke(
@@ -162,8 +177,8 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | None: ...
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation | None: ...
 
     def invoke(
         self,
@@ -172,8 +187,8 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | None:
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation | None:
         """Invoke and return the finished Invocation (the service's Invoke operation).
 
         `invocation_type="DryRun"` checks the request and runs nothing (returns None).
@@ -240,7 +255,7 @@ class Function:
         )
 
 
-def _history_row(inv: Invocation) -> dict[str, Any]:
+def _history_row(inv: records.Invocation) -> dict[str, Any]:
     report = inv.report
     return {
         "request_id": inv.request_id,

@@ -53,6 +53,9 @@ class LambdaService:
         self.log_groups: dict[str, dict[str, list[LogRecord]]] = {}
         self._revisions: dict[str, FunctionRevision] = {}
         self._histories: dict[str, list[Invocation]] = {}
+        # The class of the records Invoke makes: the Function API asks for its subclass, which
+        # knows how to display itself in a notebook; the engine stays free of any view.
+        self.record_class: type[Invocation] = Invocation
         self._counts: dict[str, int] = {}
         self._lock = threading.RLock()
         self.reaper = Reaper()
@@ -138,7 +141,7 @@ class LambdaService:
             return None
         if invocation_type == "Event":
             raise InvokeError("Asynchronous invocation (InvocationType Event) is not supported yet")
-        inv = Invocation(
+        inv = self.record_class(
             request_id=str(uuid.uuid4()),
             function_name=name,
             version="$LATEST",
