@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from lambda_nb.engine import records
 from lambda_nb.engine.config import FunctionConfig, validate
 from lambda_nb.engine.errors import TooManyRequestsException
 from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
-from lambda_nb.engine.records import AsyncRequest, Invocation, LogRecord
+from lambda_nb.engine.records import AsyncRequest, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 from lambda_nb.runtimes import registry
 
@@ -34,15 +35,29 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
+class Invocation(records.Invocation):
+    """The engine's record of one invocation, as `Function.invoke` returns it, with the notebook
+    display the magic shows once a run is over: the static view, with no widget state, so the
+    last expression of a cell and a `%%lambda` cell look the same, saved or live. The engine
+    itself knows nothing of displays (it never imports `render`): the service makes records of
+    this class because a Function handle asks it to (`LambdaService.record_class`)."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render.static import mimebundle
+
+        return mimebundle(self)
+
+
 class Function:
     """A named function: its current revision, its invocation history and its log group."""
 
     def __init__(self, name: str, service: LambdaService) -> None:
         self.name = name
         self.service = service
+        service.record_class = Invocation
         # The service keeps the history; the handle holds on to it, so it stays readable
         # after `close()`.
-        self.history: list[Invocation] = service.history(name)
+        self.history: list[records.Invocation] = service.history(name)
 
     # ------------------------------------------------------------ creation
     @classmethod
@@ -152,8 +167,8 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation: ...
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation: ...
 
     @overload
     def invoke(
@@ -163,7 +178,7 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
+        on_progress: Callable[[records.Invocation], None] | None = None,
     ) -> AsyncRequest: ...
 
     @overload
@@ -174,8 +189,8 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | AsyncRequest | None: ...
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation | AsyncRequest | None: ...
 
     def invoke(
         self,
@@ -184,8 +199,8 @@ class Function:
         qualifier: str | None = None,
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[Invocation], None] | None = None,
-    ) -> Invocation | AsyncRequest | None:
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation | AsyncRequest | None:
         """Invoke and return the finished Invocation (the service's Invoke operation).
 
         `invocation_type="Event"` queues the event and returns its `AsyncRequest` at once, as
@@ -213,9 +228,9 @@ class Function:
 
     def invoke_many(
         self, events: Iterable[Any], concurrency: int = 4
-    ) -> list[Invocation | TooManyRequestsException]:
+    ) -> list[records.Invocation | TooManyRequestsException]:
         """A burst: `events` invoked synchronously by `concurrency` callers at once. One result
-        per event, in order: its Invocation, or the throttle error it got."""
+        per event, in order: its records.Invocation, or the throttle error it got."""
         from lambda_nb.engine.burst import invoke_many
 
         return invoke_many(self.service, self.name, list(events), concurrency)
@@ -295,7 +310,7 @@ def _target(target: Function | str | None) -> str | None:
     return target.name if isinstance(target, Function) else target
 
 
-def _history_row(inv: Invocation) -> dict[str, Any]:
+def _history_row(inv: records.Invocation) -> dict[str, Any]:
     report = inv.report
     return {
         "request_id": inv.request_id,

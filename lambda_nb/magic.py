@@ -84,10 +84,27 @@ def in_kernel(shell: Any) -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
+def live_frontend(shell: Any) -> bool:
+    """The cell was run from JupyterLab or Notebook 7, which render widgets live and do not save
+    their state: their execute requests carry `deletedCells`/`recordTiming` metadata
+    (@jupyterlab/notebook's runCell). Headless runners (nbclient, nbmake, papermill,
+    `nbconvert --execute`) save the state of every widget ever opened, even closed ones, into
+    the notebook, so they get the static view, which streams through display updates too."""
+    kernel: Any = getattr(shell, "kernel", None)
+    try:
+        parent = kernel.get_parent("shell")  # ipykernel >= 6
+    except (AttributeError, TypeError):
+        parent = getattr(kernel, "_parent_header", None)  # ipykernel 5 (Colab)
+    metadata = (parent or {}).get("metadata") or {}
+    return "deletedCells" in metadata or "recordTiming" in metadata
+
+
 def resolve_mode(mode: str, shell: Any = None) -> str:
-    """`auto` -> `widget` in a kernel with ipywidgets, else `html`; `static` is `html`."""
+    """`auto` -> `widget` for a live JupyterLab-family frontend with ipywidgets, else `html`;
+    `static` is `html`."""
     if mode == "auto":
-        return "widget" if widgets_available() and in_kernel(shell) else "html"
+        live = widgets_available() and in_kernel(shell) and live_frontend(shell)
+        return "widget" if live else "html"
     if mode == "widget" and not widgets_available():
         return "html"
     return "html" if mode == "static" else mode
@@ -352,16 +369,13 @@ class LambdaMagics(Magics):
         return functions[name]
 
     def _show_history(self, fn: Function) -> None:
+        """A snapshot, static in every mode (no widget state): the chart and the table."""
         mode = resolve_mode(self.display, self.shell)
-        if mode == "widget":
-            from lambda_nb.render.widgets import HistoryWidget
-
-            show(HistoryWidget(fn.name, fn.history))
-        elif mode != "none":
+        if mode != "none":
             from lambda_nb.render.history import HistoryStatic
 
             view = HistoryStatic(fn.name, fn.history)
-            show(view if mode == "html" else static.TextOnly(view))
+            show(static.TextOnly(view) if mode == "text" else view)
 
     def _show_playground(self, fn: Function, out: str | None) -> None:
         if not widgets_available():
@@ -426,6 +440,7 @@ class LambdaMagics(Magics):
     def _invoke(self, fn: Function, event: Any, out: str | None) -> Invocation | None:
         """Invoke with a live display, store -o, then apply raise_on_error."""
         __tracebackhide__ = True
+        assert self.shell is not None
         from lambda_nb.engine.errors import InvokeError
 
         view = choose_view(f"{fn.name} rev {fn.revision}", self.display, self.shell)
@@ -448,12 +463,17 @@ class LambdaMagics(Magics):
             inv = fn.invoke(event, on_progress=on_progress)
         except InvokeError as exc:
             raise UsageError(f"{fn.name}: {exc}") from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             last = fn.history[-1] if fn.history else None
             aborted = last if last is not None and last.status == "aborted" else None
             self._finish(view, handle, aborted)
             if out and aborted is not None:
                 self.shell.user_ns[out] = aborted
+            # The cell still ends interrupted (Run All stops), but the Aborted view says what
+            # happened: IPython's showtraceback prints an exception's `_render_traceback_`
+            # lines instead of its traceback (the hook ipyparallel uses).
+            what = f"{fn.name}: the invocation was aborted and its environment reset"
+            exc._render_traceback_ = lambda: [f"KeyboardInterrupt: {what}"]  # type: ignore[attr-defined]
             raise
         self._finish(view, handle, inv)
         if out:
@@ -463,19 +483,26 @@ class LambdaMagics(Magics):
         return inv
 
     def _finish(self, view: Any, handle: Any, inv: Invocation | None) -> None:
-        """The final display: in place of the live one, or once (terminal), or not at all."""
+        """The final display: in place of the live one, or once (terminal), or not at all.
+
+        A finished view's bundle is static (text/html + text/plain, no widget mime type), so
+        the display update replaces a live widget with what a saved notebook can show; the
+        widgets are closed after that, leaving no model in the kernel or the notebook."""
         view.finish(inv)
         if handle is not None:
             handle.update(view)
         elif self.display != "none" and view.inv is not None:
             show(view)
+        close = getattr(view, "close", None)
+        if close is not None:
+            close()
 
     def _live_updates(self) -> bool:
         """Frontends apply display updates in place; terminal IPython's base publisher prints
         every update anew, so there the result is shown once, at the end."""
         from IPython.core.displaypub import DisplayPublisher
 
-        return type(self.shell.display_pub) is not DisplayPublisher
+        return type(getattr(self.shell, "display_pub", None)) is not DisplayPublisher
 
     lambda_line.__doc__ = f"{lambda_line.__doc__}\n\n{LINE_HELP}"  # type: ignore[assignment]
 

@@ -68,6 +68,14 @@ def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 break
         assert "KeyboardInterrupt" in text_of(messages)
+        # Only the Aborted view and one line: no traceback of the magic's frames.
+        (error,) = [m["content"] for m in messages if m["msg_type"] == "error"]
+        assert error["ename"] == "KeyboardInterrupt"
+        assert error["traceback"] == [
+            "KeyboardInterrupt: interrupted: the invocation was aborted and its environment reset"
+        ]
+        final = [m for m in messages if m["msg_type"] == "update_display_data"][-1]
+        assert "Aborted" in final["content"]["data"]["text/plain"]
         status = text_of(run(kc, "print(first.status, first.done)"))
         assert "aborted True" in status
         stream = text_of(run(kc, "print(first.environment)")).strip()

@@ -204,7 +204,7 @@ def test_invoke_displays_and_stores(ip: Any, name: str) -> None:
     assert cap.stdout == ""  # the handler's output is in its log, not in the cell's stdout
     final = bundles(cap)[-1]
     assert set(final) == {"text/plain", "text/html"}
-    assert inv.request_id in final["text/plain"] and "succeeded" in final["text/html"]
+    assert inv.request_id in final["text/plain"] and "Succeeded" in final["text/html"]
     assert "got {&#x27;a&#x27;: 1}" in final["text/html"]
 
 
@@ -223,9 +223,9 @@ def test_display_updates_while_logs_stream(ip: Any, name: str) -> None:
     assert len(updates) >= 2
     first, last = cap.outputs[0], cap.outputs[-1]
     assert not first.update and "invoking" in first.data["text/plain"]
-    assert last.update and "succeeded" in last.data["text/plain"]
+    assert last.update and "Succeeded" in last.data["text/plain"]
     middle = [out.data["text/plain"] for out in updates[:-1]]
-    assert any("running" in text and "tick" in text for text in middle)
+    assert any("Running" in text and "tick" in text for text in middle)
     ids = {out.transient["display_id"] for out in cap.outputs}
     assert len(ids) == 1
 
@@ -236,7 +236,7 @@ def test_terminal_shows_the_result_once(
     ip.run_cell_magic("lambda", f"{name} -o inv", SLOW)  # the shell's own publisher: text
     out = capsys.readouterr().out
     assert ip.user_ns["inv"].status == "success"
-    assert out.count("succeeded") == 1 and "invoking" not in out and "tick 5" in out
+    assert out.count("Succeeded") == 1 and "invoking" not in out and "tick 5" in out
 
 
 def test_display_none(ip: Any, name: str) -> None:
@@ -327,7 +327,7 @@ def test_handler_error_is_shown_not_raised(ip: Any, name: str) -> None:
     final = bundles(cap)[-1]
     assert "ValueError: boom (cell line 6)" in final["text/plain"]
     assert "in lambda_handler   ← cell line 9" in final["text/plain"]  # the handler's own frame
-    assert "(cell line 6)" in final["text/html"]
+    assert "cell line 6" in final["text/html"]
     # The saved module is the cell as the editor numbers it (the magic line is line 1).
     trace = "".join(inv.error["stackTrace"])
     assert 'lambda_function.py", line 6, in fail' in trace
@@ -375,7 +375,7 @@ def test_line_invoke_with_event(ip: Any, name: str) -> None:
     with capture_output() as cap:
         ip.run_line_magic("lambda", f"invoke {name} --event payload -o r")
     assert ip.user_ns["r"].payload["echo"] == {"n": 3}
-    assert "succeeded" in bundles(cap)[-1]["text/plain"]
+    assert "Succeeded" in bundles(cap)[-1]["text/plain"]
 
 
 def test_list_logs_history_reset(ip: Any, name: str) -> None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from lambda_nb.engine.records import Invocation, LogRecord, Report
-from lambda_nb.render import static
+from lambda_nb.engine.records import LogRecord, Report
+from lambda_nb.function import Invocation  # the engine record with its notebook display
+from lambda_nb.render import static, theme
 
 RID = "8f507cfc-1b2c-4697-b07a-ac58fc914c95"
 STREAM = "2026/11/29/[$LATEST]3893aaaa7fac4485b47bb75b671a283c"
@@ -92,7 +93,7 @@ def test_bundle_has_text_and_html(success: Invocation) -> None:
 def test_text_success(success: Invocation) -> None:
     text = static.to_text(success)
     first = text.splitlines()[0]
-    assert first == "✔ my-function · rev 2 · succeeded · cold start"
+    assert first == "✔ Succeeded · my-function · rev 2 · Cold start"
     assert f"RequestId: {RID}" in text and STREAM in text
     assert '"statusCode": 200' in text  # pretty JSON, one key per line
     assert "\n  START RequestId" in text  # platform lines flush
@@ -105,10 +106,15 @@ def test_html_success_is_escaped(success: Invocation) -> None:
     page = static.to_html(success)
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert "hello &lt;b&gt;world&lt;/b&gt;" in page
-    assert 'class="lnb-platform"' in page
-    assert "succeeded" in page and "cold start" in page and RID in page
-    assert "Billed Duration <b>4 ms</b>" in page and "Init Duration <b>110.10 ms</b>" in page
+    assert "lnb-log lnb-platform" in page
+    assert "Succeeded" in page and "Cold start" in page and RID in page
+    assert "Billed Duration</span> <b>4 ms</b>" in page
+    assert "Init Duration</span> <b>110.10 ms</b>" in page  # in the header, on a cold start
     assert "<details" in page and "Logs (5 records)" in page
+    # The outcome section is open, the others are closed <details> (the static "tabs").
+    assert re.search(r'lnb-section-response" open', page)
+    assert 'lnb-section-report">' in page
+    assert "<script" not in page.replace("&lt;script", "")
 
 
 def test_html_is_well_formed(success: Invocation, failure: Invocation) -> None:
@@ -122,7 +128,7 @@ def test_html_is_well_formed(success: Invocation, failure: Invocation) -> None:
 def test_warm_and_no_init_duration() -> None:
     inv = _inv(status="success", payload=None, cold=False, logs=[], report=_report())
     text = static.to_text(inv)
-    assert "warm" in text.splitlines()[0]
+    assert "Warm" in text.splitlines()[0]
     assert "Init Duration" not in text
     assert "null" in text
 
@@ -134,8 +140,8 @@ def test_error_points_at_cell_lines(failure: Invocation) -> None:
     assert "line 5, in lambda_handler   ← cell line 5" in text
     assert "Traceback (most recent call last):" in text
     page = static.to_html(failure)
-    assert "boom &amp; &lt;bang&gt;" in page and "(cell line 9)" in page
-    assert "← cell line 5" in page and "<bang>" not in page
+    assert "boom &amp; &lt;bang&gt;" in page and "at <b>cell line 9</b>" in page
+    assert "cell line 5" in page and "<bang>" not in page
     assert static.error_cell_line(failure) == 9
 
 
@@ -171,11 +177,11 @@ def test_timeout_view() -> None:
         report=_report(duration_ms=1000.0, billed_duration_ms=1000, status="timeout"),
     )
     text = static.to_text(inv)
-    assert "timed out" in text.splitlines()[0]
+    assert "Timed out" in text.splitlines()[0]
     assert f"Sandbox.Timedout: {message}" in text
     assert "Status: timeout" in text
     assert "Response" not in text
-    assert "Status <b>timeout</b>" in static.to_html(inv)
+    assert re.search(r"Status +timeout", static.to_html(inv))
 
 
 @pytest.mark.parametrize("status", ["running", "crash", "out_of_memory", "aborted"])
@@ -197,7 +203,7 @@ def test_long_logs_are_capped() -> None:
     text = static.to_text(inv)
     assert "line 0" in text and "line 4999" in text and "line 2500" not in text
     assert f"… {5000 - static.MAX_LOG_RECORDS} records not shown" in text
-    assert "Logs (5000 records)" in static.to_html(inv)
+    assert "Logs (5,000 records)" in static.to_html(inv)
     assert len(static.to_html(inv)) < 100_000
 
 
@@ -211,7 +217,7 @@ def test_log_levels_are_coloured() -> None:
     inv = _inv(
         status="success", payload=1, logs=[LogRecord(0.0, "[ERROR]\tbad\n", "runtime", "ERROR")]
     )
-    assert static.ERROR_COLOR in static.to_html(inv)
+    assert theme.color("error") in static.to_html(inv)
 
 
 def test_static_view_placeholder_then_invocation(success: Invocation) -> None:
@@ -284,5 +290,46 @@ def test_node_trace_heading_says_innermost_first() -> None:
     inv = _inv(status="error", error={"errorType": "Error", "errorMessage": "boom", "trace": trace})
     bundle = static.mimebundle(inv)
     assert "Stack trace (most recent call first):" in bundle["text/plain"]
-    assert "Stack trace (most recent call first):" in bundle["text/html"]
+    assert "Stack trace (most recent call first)" in bundle["text/html"]
     assert "Traceback" not in bundle["text/plain"]
+
+
+def test_engine_imports_nothing_from_render_or_function() -> None:
+    """The engine is plain Python: no runtime import of lambda_nb.render or lambda_nb.function,
+    not even a lazy one inside a function (records.py used to import render/static.py).
+    Imports for type checkers only (`if TYPE_CHECKING:`) are not run and are left out."""
+    import ast
+    from pathlib import Path
+
+    def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+        out, todo = [], [tree]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+                todo.extend(node.orelse)
+                continue
+            out.append(node)
+            todo.extend(ast.iter_child_nodes(node))
+        return out
+
+    engine = Path(__file__).resolve().parents[1] / "lambda_nb" / "engine"
+    found = []
+    for path in sorted(engine.glob("*.py")):
+        for node in runtime_nodes(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.startswith(("lambda_nb.render", "lambda_nb.function", "lambda_nb.magic")):
+                    found.append(f"{path.name}: {name}")
+    assert not found, found
+    assert engine.is_dir() and len(list(engine.glob("*.py"))) > 5
+
+
+def test_view_model_imports_no_view() -> None:
+    """The view model decides; it imports neither the static nor the HTML renderer."""
+    import lambda_nb.render.viewmodel as model
+
+    assert not {"static", "fragments", "widgets", "theme"} & set(vars(model))

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from lambda_nb.engine.records import Invocation, LogRecord, Report
-from lambda_nb.render import cells, chart, fragments
+from lambda_nb.render import cells, chart, fragments, theme
 from lambda_nb.render import viewmodel as vm
 
 RID = "8f507cfc-1b2c-4697-b07a-ac58fc914c95"
@@ -346,7 +346,7 @@ def test_fragments_escape_everything() -> None:
     pages = [
         fragments.header_html(model.header),
         fragments.error_html(model.error),
-        fragments.logs_html(model.logs),
+        fragments.excerpt_html(model.logs),
         fragments.event_html(model.event_text),
         fragments.context_html(model.context),
     ]
@@ -358,14 +358,14 @@ def test_fragments_escape_everything() -> None:
 def test_header_fragment() -> None:
     head = vm.header(_inv(status="timeout", report=_report(status="timeout")))
     page = fragments.header_html(head)
-    assert "Timed out" in page and "lnb-status-timeout" in page and fragments.ERROR_COLOR in page
+    assert "Timed out" in page and "lnb-status-timeout" in page and theme.badge_style("error") in page
     assert "user-select: all" in page and RID in page and "Billed Duration" in page
 
 
 def test_log_fragment_sets_platform_apart_and_colours_levels() -> None:
     page = fragments.logs_html(_lines(), gap_after=1, hidden=40)
     assert page.count("lnb-platform") == 2
-    assert fragments.LEVEL_COLORS["ERROR"] in page
+    assert theme.color("error") in page and theme.MUTED in page
     assert "40 records not shown" in page
     json_line = vm.log_line(0, _rec('{"level": "ERROR", "message": "bad"}'))
     assert "lnb-level-error" in fragments.log_line_html(json_line)
@@ -386,7 +386,8 @@ def test_fragments_are_well_formed() -> None:
     for page in (
         fragments.header_html(model.header),
         fragments.error_html(model.error),
-        fragments.logs_html(model.logs),
+        fragments.excerpt_html(model.logs),
+        fragments.invocation_html(model),
         fragments.report_html(model.report),
         fragments.context_html(model.context),
     ):
@@ -405,13 +406,16 @@ def test_chart_marks_cold_and_warm() -> None:
         _inv(status="error", report=_report(duration_ms=3.0)),
         _inv(status="running"),  # not finished: no bar
     ]
-    svg = chart.durations_svg(invs)
+    img = chart.durations_img(invs)
+    assert img.startswith('<img class="lnb-chart" src="data:image/svg+xml;base64,')
+    svg = base64.b64decode(img.split("base64,")[1].split('"')[0]).decode()
+    assert svg == chart.durations_svg(invs) and 'fill="#ffffff"' in svg  # its own background
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count('class="lnb-bar lnb-cold"') == 1 and svg.count('class="lnb-bar lnb-warm"') == 2
     assert "#1 cold · Succeeded · Duration 2.00 ms · Init 120.00 ms" in svg
     assert chart.FAILED in svg and "<script" not in svg
     assert ">1 ms<" in svg and ">100 ms<" in svg  # log-scale grid
-    assert chart.durations_svg([_inv()]) == ""
+    assert chart.durations_svg([_inv()]) == "" and chart.durations_img([_inv()]) == ""
 
 
 def test_view_model_does_not_import_ipython_or_widgets() -> None:
@@ -421,3 +425,59 @@ def test_view_model_does_not_import_ipython_or_widgets() -> None:
         "bad = {'IPython', 'ipywidgets'} & set(sys.modules); assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ================================================================ runtimes' frame order
+
+
+NODE_SOURCE = """// %%lambda
+function inner(x) {
+  throw new Error(`bad ${x}`);
+}
+function outer(x) {
+  return inner(x) + 1;
+}
+export const handler = async (event) => outer(event.x);
+"""
+
+
+def test_node_nested_calls_map_to_the_innermost_cell_line() -> None:
+    """Node lists the most recent call first: the first in-cell frame is where it threw."""
+    trace = [
+        "Error: bad 1",
+        "    at inner (file:///var/task/index.mjs:3:9)",
+        "    at outer (file:///var/task/index.mjs:6:10)",
+        "    at Runtime.handler (file:///var/task/index.mjs:8:42)",
+        "    at Runtime.handleOnceNonStreaming (file:///var/runtime/index.mjs:1173:29)",
+    ]
+    inv = _inv(status="error", error={"errorType": "Error", "errorMessage": "bad 1", "trace": trace})
+    err = vm.error_view(inv, "index.mjs", NODE_SOURCE)
+    assert err is not None and err.innermost_first
+    assert err.cell_line == 3 and err.cell_text == "  throw new Error(`bad ${x}`);"
+    assert [f.cell_line for f in err.frames] == [3, 6, 8] and err.hidden_frames == 1
+    assert err.heading == "Stack trace (most recent call first)"
+    page = fragments.error_html(err)
+    assert "Stack trace (most recent call first)" in page and "Traceback" not in page
+
+
+def test_python_nested_calls_map_to_the_last_cell_frame() -> None:
+    err = vm.error_view(_inv(status="error", error=ERROR), "lambda_function.py", SOURCE)
+    assert err is not None and not err.innermost_first
+    assert err.cell_line == err.frames[-1].cell_line
+    assert err.heading == "Traceback (most recent call last)"
+
+
+def test_header_shows_init_duration_on_cold_starts() -> None:
+    cold = vm.header(_inv(status="success", cold=True, report=_report(init_duration_ms=201.5)))
+    assert ("Init Duration", "201.50 ms") in cold.figures()
+    assert "Init Duration" in fragments.header_html(cold)
+    warm = vm.header(_inv(status="success", report=_report()))
+    assert "Init Duration" not in dict(warm.figures())
+
+
+def test_critical_lines_are_never_white() -> None:
+    """CRITICAL was white on a red badge that the light theme could lose: now a text tone."""
+    line = vm.log_line(0, _rec("[CRITICAL]\tdown", level="CRITICAL"))
+    assert line.tone == "error"
+    page = fragments.log_line_html(line)
+    assert "#fff" not in page and theme.color("error") in page

@@ -2,7 +2,8 @@
 
 These are plain data. The engine fills an `Invocation` while the handler runs (log records are
 appended from reader threads, so a viewer on another thread can poll `logs[seen:]`); once `done`
-is set nothing changes any more. Renderers (text, HTML, widgets) read only these objects.
+is set nothing changes any more. Renderers (text, HTML, widgets) read only these objects; the
+engine imports nothing from them (the notebook display is `lambda_nb.function.Invocation`'s).
 """
 
 from __future__ import annotations
@@ -142,12 +143,6 @@ class Invocation:
             f"<Invocation {self.function_name} rev {self.revision} {self.request_id} "
             f"{self.status}{' cold' if self.cold else ''}>"
         )
-
-    # Rich display lives in lambda_nb.render; imported lazily so the engine stays Jupyter-free.
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from lambda_nb.render.static import mimebundle
-
-        return mimebundle(self)
 
 
 @dataclass

@@ -81,6 +81,9 @@ class LambdaService:
             ),
             clock or CLOCK,
         )
+        # The class of the records Invoke makes: the Function API asks for its subclass, which
+        # knows how to display itself in a notebook; the engine stays free of any view.
+        self.record_class: type[Invocation] = Invocation
         self._counts: dict[str, int] = {}
         self._lock = threading.RLock()
         self.reaper = Reaper()
@@ -330,7 +333,7 @@ class LambdaService:
         """Run one invocation in an environment of `rev`; a throttle raises before anything is
         recorded."""
         env = self.acquire(rev)
-        inv = Invocation(
+        inv = self.record_class(
             request_id=request_id,
             function_name=rev.config.name,
             version=rev.version,

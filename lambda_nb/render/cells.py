@@ -8,15 +8,24 @@ even after the cell was edited and re-run.
 
 from __future__ import annotations
 
-from lambda_nb.render import static
-
 _SOURCES: dict[tuple[str, int], tuple[str, str]] = {}
+# function name -> file name of the module that holds the cell's code ("lambda_function.py")
+_CELL_MODULES: dict[str, str] = {}
+
+
+def mark_cell_module(function_name: str, filename: str = "lambda_function.py") -> None:
+    """Record that `function_name`'s code came from a cell saved as `filename`."""
+    _CELL_MODULES[function_name] = filename
+
+
+def cell_module(function_name: str) -> str | None:
+    return _CELL_MODULES.get(function_name)
 
 
 def remember(function: str, revision: int, filename: str, source: str) -> None:
     """Record that `function` rev `revision` is the cell `source`, saved as `filename`."""
     _SOURCES[(function, revision)] = (filename, source)
-    static.mark_cell_module(function, filename)
+    mark_cell_module(function, filename)
 
 
 def lookup(function: str, revision: int) -> tuple[str, str] | None:

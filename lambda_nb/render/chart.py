@@ -1,26 +1,34 @@
 """A small inline-SVG chart of invocation durations, cold and warm marked.
 
-No plotting dependency and no script: an SVG string works in ipywidgets.HTML, in the text/html
-fallback, in nbconvert and on GitHub alike. The y axis is logarithmic because a cold start
-(hundreds of ms with its init) and a warm invoke (a few ms) differ by two orders of magnitude.
+No plotting dependency and no script. Views show it as an `<img>` whose source is the SVG as a
+`data:` URI (`durations_img`): JupyterLab's sanitizer removes inline `<svg>` from untrusted
+notebooks but keeps an image's `src` (it checks URL schemes only on href and cite), and
+nbconvert and GitHub show images too. An image does not see the page's CSS, so the chart draws
+on its own white background with colours that read on it, in either Lab theme. The y axis is
+logarithmic because a cold start (hundreds of ms with its init) and a warm invoke (a few ms)
+differ by two orders of magnitude.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lambda_nb.render import theme
 from lambda_nb.render import viewmodel as vm
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation
 
-COLD = "#0969da"
-INIT = "#8fbcf0"
-WARM = "#1a7f37"
-FAILED = "#cf222e"
+COLD = theme.svg_color("info")
+INIT = theme.svg_color("init")
+WARM = theme.svg_color("success")
+FAILED = theme.svg_color("error")
+TEXT = theme.svg_color("muted")
+GRID = theme.svg_color("grid")
 WIDTH, HEIGHT = 520, 150
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 14, 30
 
@@ -49,6 +57,7 @@ def durations_svg(invocations: Sequence[Invocation]) -> str:
         f'<svg class="lnb-chart" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}"'
         f' height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
         ' style="font-family: sans-serif; font-size: 10px;">',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" rx="4" fill="#ffffff"/>',
         "<title>Invocation durations (log scale); cold starts in blue with their init"
         " duration stacked, warm invokes in green, failures outlined red</title>",
     ]
@@ -57,8 +66,8 @@ def durations_svg(invocations: Sequence[Invocation]) -> str:
         y = base - _y(tick, top_ms)
         parts.append(
             f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}"'
-            ' stroke="#d0d7de" stroke-width="0.5"/>'
-            f'<text x="{_LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#6e7781">'
+            f' stroke="{GRID}" stroke-width="0.5"/>'
+            f'<text x="{_LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" fill="{TEXT}">'
             f"{_ms_label(tick)}</text>"
         )
         tick *= 10
@@ -89,10 +98,10 @@ def durations_svg(invocations: Sequence[Invocation]) -> str:
         if len(done) <= 30 or n % math.ceil(len(done) / 30) == 0:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{base + 11}" text-anchor="middle"'
-                f' fill="#6e7781">{index}</text>'
+                f' fill="{TEXT}">{index}</text>'
             )
     parts.append(
-        f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{base}" y2="{base}" stroke="#6e7781"/>'
+        f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{base}" y2="{base}" stroke="{TEXT}"/>'
         + _legend(base + 24)
         + "</svg>"
     )
@@ -105,15 +114,29 @@ def _legend(y: float) -> str:
     for label, color in items:
         out.append(
             f'<rect x="{x}" y="{y - 8}" width="9" height="9" fill="{color}"/>'
-            f'<text x="{x + 12}" y="{y}" fill="#6e7781">{label}</text>'
+            f'<text x="{x + 12}" y="{y}" fill="{TEXT}">{label}</text>'
         )
         x += 14 + 6 * len(label) + 12
     out.append(
         f'<rect x="{x}" y="{y - 8}" width="9" height="9" fill="none" stroke="{FAILED}"/>'
-        f'<text x="{x + 12}" y="{y}" fill="#6e7781">failed</text>'
+        f'<text x="{x + 12}" y="{y}" fill="{TEXT}">failed</text>'
     )
     return "".join(out)
 
 
 def _ms_label(ms: float) -> str:
     return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
+
+
+def durations_img(invocations: Sequence[Invocation]) -> str:
+    """The chart as an <img> with a data: URI (what survives in untrusted notebooks); ""
+    when nothing has finished yet."""
+    svg = durations_svg(invocations)
+    if not svg:
+        return ""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    alt = "Invocation durations (log scale): cold starts, their init duration, warm invokes"
+    return (
+        f'<img class="lnb-chart" src="data:image/svg+xml;base64,{data}" width="{WIDTH}"'
+        f' height="{HEIGHT}" alt="{alt}">'
+    )

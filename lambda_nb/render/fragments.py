@@ -11,26 +11,14 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from lambda_nb.render import theme
 from lambda_nb.render import viewmodel as vm
 
-MUTED = "var(--jp-ui-font-color2, #6e7781)"
-BORDER = "var(--jp-border-color2, #d0d7de)"
-CODE_FONT = (
-    "font-family: var(--jp-code-font-family, monospace);"
-    " font-size: var(--jp-code-font-size, 12px); line-height: 1.45;"
-)
-PRE = f"margin: 0; padding: 0; white-space: pre-wrap; word-break: break-word; {CODE_FONT}"
-STATUS_COLORS = {"success": "#1a7f37", "running": "#9a6700", "aborted": "#6e7781"}
-ERROR_COLOR = "#cf222e"
-LEVEL_COLORS = {
-    "TRACE": "#8c959f",
-    "DEBUG": "#8250df",
-    "INFO": "#0969da",
-    "WARNING": "#9a6700",
-    "ERROR": ERROR_COLOR,
-    "CRITICAL": "#ffffff",
-}
-_LEVEL_BACKGROUND = {"CRITICAL": ERROR_COLOR}
+MUTED = theme.MUTED
+BORDER = theme.BORDER
+CODE_FONT = "font-family: var(--jp-code-font-family, monospace);"
+# Inline styles are repeated in every saved output, so they say only what is needed.
+PRE = f"margin: 0; white-space: pre-wrap; word-break: break-word; {CODE_FONT}"
 _TABLE_CELL = "padding: 1px 10px 1px 0; text-align: left; vertical-align: top;"
 
 
@@ -38,8 +26,10 @@ def e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def status_color(status: str) -> str:
-    return STATUS_COLORS.get(status, ERROR_COLOR)
+def tone(name: str | None) -> str:
+    """` style="color: ..."` for a tone, or "" (the inherited text colour)."""
+    style = theme.text_style(name)
+    return f' style="{style}"' if style else ""
 
 
 # ================================================================================= header
@@ -47,11 +37,9 @@ def status_color(status: str) -> str:
 
 def header_html(head: vm.Header) -> str:
     """Status badge, function and version, cold/warm, the copyable request id, the figures."""
-    color = status_color(head.status)
     badge = (
-        f'<span class="lnb-status lnb-status-{e(head.status)}" style="background: {color};'
-        f' color: #fff; border-radius: 3px; padding: 1px 7px; font-weight: 600;">'
-        f"{e(head.label)}</span>"
+        f'<span class="lnb-status lnb-status-{e(head.status)}"'
+        f' style="{theme.badge_style(head.tone)}">{e(head.label)}</span>'
     )
     parts = [
         badge,
@@ -66,21 +54,11 @@ def header_html(head: vm.Header) -> str:
         f' title="click to select, then copy" style="user-select: all; cursor: text;">'
         f"{e(head.request_id)}</code>"
     )
-    figures = [
-        (label, value)
-        for label, value in (
-            ("Duration", head.duration),
-            ("Billed Duration", head.billed),
-            ("Max Memory Used", head.memory),
-        )
-        if value
-    ]
+    figures = head.figures()
     if figures:
         parts.append(
-            '<div class="lnb-figures" style="margin-top: 2px;">'
-            + " · ".join(
-                f'<span style="color: {MUTED}">{e(k)}</span> <b>{e(v)}</b>' for k, v in figures
-            )
+            '<div class="lnb-figures">'
+            + " · ".join(f"<span>{e(k)}</span> <b>{e(v)}</b>" for k, v in figures)
             + "</div>"
         )
     return f'<div class="lnb-head" style="line-height: 1.7;">{"".join(parts)}</div>'
@@ -96,29 +74,27 @@ def progress_text(seconds: float, timeout: float) -> str:
 def level_badge(level: str | None) -> str:
     if level is None:
         return ""
-    color = LEVEL_COLORS.get(level, MUTED)
-    background = _LEVEL_BACKGROUND.get(level)
-    style = f"color: {color}; font-weight: 600;"
-    if background:
-        style += f" background: {background}; padding: 0 3px; border-radius: 2px;"
     css = f"lnb-level lnb-level-{e(level.lower())}"
+    style = theme.text_style(vm.level_tone(level)) + " font-weight: 600;"
     return f'<span class="{css}" style="{style}">{e(level)}</span> '
 
 
 def log_line_html(line: vm.LogLine) -> str:
-    """One record: platform lines muted and set apart, levels coloured, JSON pretty."""
+    """One record: platform lines muted and set apart, WARNING and up coloured, JSON pretty.
+
+    No background of its own: a background changes the contrast the text colours were chosen
+    for, and the sanitizer may keep one and drop the other."""
     text = e(line.display_text())
+    style = theme.text_style(line.tone)
     if line.platform:
         return (
-            f'<div class="lnb-log lnb-platform" style="color: {MUTED}; background:'
-            f" var(--jp-layout-color2, #f6f8fa); border-left: 3px solid {BORDER};"
-            f' padding-left: 6px; margin: 1px 0;">{text}</div>'
+            f'<div class="lnb-log lnb-platform" style="{style} border-left: 3px solid {BORDER};'
+            f' padding-left: 6px;">{text}</div>'
         )
-    color = LEVEL_COLORS.get(line.level or "", "")
-    style = f" color: {color};" if line.level in ("ERROR", "CRITICAL", "WARNING") else ""
-    badge = level_badge(line.level) if line.data is not None or line.source == "stderr" else ""
+    weight = " font-weight: 600;" if line.level == "CRITICAL" else ""
+    badge = level_badge(line.level) if line.badge else ""
     return (
-        f'<div class="lnb-log lnb-{e(line.source)}" style="padding-left: 9px;{style}">'
+        f'<div class="lnb-log lnb-{e(line.source)}" style="padding-left: 9px; {style}{weight}">'
         f"{badge}{text}</div>"
     )
 
@@ -130,7 +106,7 @@ def logs_html(lines: Sequence[vm.LogLine], gap_after: int | None = None, hidden:
         rows.append(log_line_html(line))
         if gap_after is not None and i == gap_after and hidden:
             rows.append(gap_html(hidden))
-    return f'<div class="lnb-logs" style="{PRE}">{"".join(rows)}</div>'
+    return f'<div class="lnb-logs" style="{PRE} line-height: 1.45;">{"".join(rows)}</div>'
 
 
 def gap_html(hidden: int, what: str = "records not shown") -> str:
@@ -172,7 +148,7 @@ def response_html(resp: vm.Response | None, status: str) -> str:
 
 
 def http_html(resp: vm.HttpResponse) -> str:
-    color = "#1a7f37" if resp.status_code < 400 else ERROR_COLOR
+    code_style = theme.text_style("success" if resp.status_code < 400 else "error")
     rows = "".join(
         f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(k)}</td>'
         f'<td style="{_TABLE_CELL}">{e(v)}</td></tr>'
@@ -189,7 +165,7 @@ def http_html(resp: vm.HttpResponse) -> str:
     encoded = ", base64-decoded" if resp.base64_encoded else ""
     return (
         f'<div class="lnb-http"><div style="margin-bottom: 4px;"><span style="color: {MUTED}">'
-        f'HTTP response</span> <b class="lnb-http-status" style="color: {color}">'
+        f'HTTP response</span> <b class="lnb-http-status" style="{code_style}">'
         f"{resp.status_code}</b></div>{headers}"
         f'<div style="color: {MUTED}; margin-top: 4px;">Body ({kind}{encoded})</div>'
         f'<pre class="lnb-http-body" style="{PRE}">{e(resp.body)}</pre></div>'
@@ -204,7 +180,7 @@ def error_html(err: vm.ErrorView | None) -> str:
     if err is None:
         return empty_html("No error")
     head = (
-        f'<div class="lnb-error-head"><b class="lnb-error-type" style="color: {ERROR_COLOR}">'
+        f'<div class="lnb-error-head"><b class="lnb-error-type"{tone("error")}>'
         f"{e(err.error_type)}</b>"
         + (": " if err.error_type and err.message else "")
         + f'<span class="lnb-error-message">{e(err.message)}</span></div>'
@@ -219,8 +195,8 @@ def error_html(err: vm.ErrorView | None) -> str:
     if err.frames:
         rows = "".join(frame_html(f) for f in err.frames)
         parts.append(
-            f'<div style="color: {MUTED}; margin-top: 4px;">Traceback (most recent call last)'
-            f'</div><div class="lnb-frames" style="{PRE}">{rows}</div>'
+            f'<div class="lnb-trace-heading" style="color: {MUTED}; margin-top: 4px;">'
+            f'{e(err.heading)}</div><div class="lnb-frames" style="{PRE}">{rows}</div>'
         )
     if err.hidden_frames:
         parts.append(
@@ -238,8 +214,8 @@ def frame_html(frame: vm.Frame) -> str:
         code = frame.cell_text if frame.cell_text is not None else frame.code
         return (
             f'<div class="lnb-frame lnb-frame-cell" style="margin: 2px 0;">'
-            f'<span style="color: {ERROR_COLOR}; font-weight: 600;">cell line {frame.cell_line}'
-            f"</span>{where}"
+            f'<span style="{theme.text_style("error")} font-weight: 600;">cell line'
+            f" {frame.cell_line}</span>{where}"
             + (f'<div style="padding-left: 2em;">{e(code.strip())}</div>' if code else "")
             + "</div>"
         )
@@ -253,13 +229,16 @@ def frame_html(frame: vm.Frame) -> str:
 # ============================================================================ other parts
 
 
+def aligned(pairs: Sequence[tuple[str, str]]) -> str:
+    """`key   value` lines, keys padded to the widest: a table as plain text."""
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in pairs)
+
+
 def pairs_html(pairs: Sequence[tuple[str, str]], css_class: str) -> str:
-    rows = "".join(
-        f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(k)}</td>'
-        f'<td style="{_TABLE_CELL}"><code style="user-select: all;">{e(v)}</code></td></tr>'
-        for k, v in pairs
-    )
-    return f'<table class="{e(css_class)}" style="border-collapse: collapse;">{rows}</table>'
+    """Names and values as an aligned monospace block: compact (no per-cell styles, which
+    would be repeated in every saved output) and copyable as it reads."""
+    return f'<pre class="{e(css_class)}" style="{PRE}">{e(aligned(pairs))}</pre>'
 
 
 def event_html(text: str) -> str:
@@ -275,28 +254,68 @@ def context_html(fields: Sequence[tuple[str, str]]) -> str:
 def report_html(rep: vm.ReportView | None) -> str:
     if rep is None:
         return empty_html("No REPORT yet")
-    rows = "".join(
-        f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(k)}</td>'
-        f'<td style="{_TABLE_CELL}"><b>{e(v)}</b></td></tr>'
-        for k, v in rep.figures
-    )
-    figures = f'<table class="lnb-report-figures" style="border-collapse: collapse;">{rows}</table>'
-    costs = "".join(
-        f'<tr><td style="{_TABLE_CELL} color: {MUTED}">{e(c.architecture)}</td>'
-        f'<td style="{_TABLE_CELL}"><b>{e(vm.usd(c.total_usd))}</b></td>'
-        f'<td style="{_TABLE_CELL} color: {MUTED}">requests {e(vm.usd(c.requests_usd))}'
-        f" + duration {e(vm.usd(c.duration_usd))} ({c.gb_seconds:.6f} GB-s each)</td></tr>"
+    costs = [
+        (c.architecture, f"{vm.usd(c.total_usd)}  = requests {vm.usd(c.requests_usd)}"
+         f" + duration {vm.usd(c.duration_usd)} ({c.gb_seconds:.6f} GB-s each)")
         for c in rep.costs
-    )
+    ]  # fmt: skip
     return (
-        f'<div class="lnb-report">{figures}<div style="margin-top: 6px;">Cost per 1M invocations'
-        f' like this one <span style="color: {MUTED}">(US East list price, before the free'
-        f' tier)</span></div><table class="lnb-cost" style="border-collapse: collapse;">{costs}'
-        "</table></div>"
+        f'<div class="lnb-report">{pairs_html(rep.figures, "lnb-report-figures")}'
+        '<div style="margin-top: 6px;">Cost per 1M invocations like this one'
+        f' <span style="color: {MUTED}">(US East list price, before the free tier)</span></div>'
+        f"{pairs_html(costs, 'lnb-cost')}</div>"
     )
 
 
 def validation_html(ok: bool, message: str) -> str:
-    color = "#1a7f37" if ok else ERROR_COLOR
     mark = "✔" if ok else "✘"
-    return f'<span class="lnb-validation" style="color: {color};">{mark} {e(message)}</span>'
+    style = theme.text_style("success" if ok else "error")
+    return f'<span class="lnb-validation" style="{style}">{mark} {e(message)}</span>'
+
+
+# ======================================================================== the whole view
+
+
+def excerpt_html(logs: vm.LogExcerpt) -> str:
+    """A finished log: its head, a gap marker, its tail (all records stay in `inv.logs`)."""
+    if not logs.total:
+        return empty_html("No log records")
+    lines = [*logs.head, *logs.tail]
+    gap = len(logs.head) - 1 if logs.hidden else None
+    what = "records not shown (all are in .logs)"
+    rows = []
+    for i, line in enumerate(lines):
+        rows.append(log_line_html(line))
+        if gap is not None and i == gap:
+            rows.append(gap_html(logs.hidden, what))
+    return f'<div class="lnb-logs" style="{PRE} line-height: 1.45;">{"".join(rows)}</div>'
+
+
+def section_html(section: vm.Section, model: vm.InvocationModel) -> str:
+    body = {
+        "response": lambda: response_html(model.response, model.header.status),
+        "error": lambda: error_html(model.error),
+        "logs": lambda: excerpt_html(model.logs),
+        "event": lambda: event_html(model.event_text),
+        "context": lambda: context_html(model.context),
+        "report": lambda: report_html(model.report),
+    }[section.key]()
+    opened = " open" if section.open else ""
+    return (
+        f'<details class="lnb-section lnb-section-{e(section.key)}"{opened}>'
+        f"<summary>{e(section.title)}</summary>"
+        f'<div style="margin-left: 14px;">{body}</div></details>'
+    )
+
+
+def invocation_html(model: vm.InvocationModel) -> str:
+    """The finished view without widgets: the header, then one <details> per section.
+
+    Self-contained (inline styles, no script, no external CSS) and made of what JupyterLab's
+    sanitizer keeps in an untrusted notebook (<details>/<summary> included), so a saved
+    notebook, nbconvert and GitHub all show it; the sections stand in for the live tabs."""
+    parts = [header_html(model.header), *(section_html(s, model) for s in model.sections)]
+    return (
+        f'<div class="lnb-invocation lnb-status-{e(model.header.status)}" style="border-left:'
+        f' 3px solid {BORDER}; padding: 2px 0 2px 8px; margin: 2px 0;">{"".join(parts)}</div>'
+    )

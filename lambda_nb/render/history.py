@@ -1,7 +1,8 @@
-"""A function's invocation history as a static view: the table plus the durations chart.
+"""A function's invocation history as a static view: the durations chart above the table.
 
-The text/html and text/plain that every frontend can show; the widget view
-(`widgets.HistoryWidget`) carries these as its fallback and adds a refresh button.
+Static on purpose: a history is a snapshot (run `%lambda history` again for a newer one), so it
+keeps no widget state and shows the same in a live kernel, a saved notebook, nbconvert and
+GitHub. The chart is an <img> (see `chart.durations_img`), which untrusted notebooks keep.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ class HistoryStatic:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         bundle = self._table._repr_mimebundle_()
-        svg = chart.durations_svg(self.invocations)
-        if svg:
-            bundle["text/html"] = f'<div class="lnb-history">{svg}{bundle["text/html"]}</div>'
+        img = chart.durations_img(self.invocations)
+        bundle["text/html"] = f'<div class="lnb-history">{img}{bundle["text/html"]}</div>'
         cold = sum(1 for inv in self.invocations if inv.cold)
         if self.invocations:
             bundle["text/plain"] += f"\n{cold} cold, {len(self.invocations) - cold} warm"

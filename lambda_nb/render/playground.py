@@ -7,6 +7,13 @@ shows a live invocation view, and the runs list and chart show warm and cold as 
 
 Button callbacks run on the kernel's main thread (comm messages are handled there), so the
 invocation view is updated from the same thread as in a `%%lambda` cell.
+
+The playground is interactive by nature: it stays a widget, and only works with a live kernel.
+What it keeps is small: each run streams into one HTML widget (`result`) as the static view,
+re-drawn at most every `UPDATE_S` (its newest log lines while running, the finished view at the
+end), so a run adds no widget models - a headless runner saves every model it ever saw. Its
+text/html fallback is the runs table, so frontends without its widget state (nbconvert,
+GitHub) still show what was tried.
 """
 
 from __future__ import annotations
@@ -20,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from lambda_nb.render import cells, chart, fragments
+from lambda_nb.render import cells, chart, fragments, static
 from lambda_nb.render import viewmodel as vm
-from lambda_nb.render.widgets import MIME_WIDGET, InvocationWidget, close_tree, widget_view
+from lambda_nb.render.widgets import MIME_WIDGET, widget_view
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation
@@ -31,6 +38,7 @@ if TYPE_CHECKING:
 EMPTY = ""  # the template value meaning "an empty object"
 REQUEST_MAX_BYTES = 6_291_456  # the sync Invoke limit (lambda-runtime.md section 7)
 RUNS_SHOWN = 8
+UPDATE_S = 0.2  # the running view is re-drawn at most this often
 
 
 def validate_event(text: str) -> tuple[Any, str | None]:
@@ -93,7 +101,7 @@ class Playground:
     def __init__(self, fn: Function, events: ModuleType | None) -> None:
         self.fn = fn
         self.events = events
-        self.view: InvocationWidget | None = None
+        self.view: static.StaticView | None = None  # the newest run's (its .inv)
         templates = [("(empty object)", EMPTY)]
         if events is not None:
             templates += [(t.name, t.name) for t in events.catalog()]
@@ -122,7 +130,8 @@ class Playground:
         self.message.add_class("lnb-playground-message")
         self.runs = w.HTML()
         self.runs.add_class("lnb-runs")
-        self.slot = w.VBox([])
+        self.result = w.HTML()
+        self.result.add_class("lnb-playground-result")
         self.box = w.VBox(
             [
                 w.HTML(f"<b>Playground</b> · <code>{fragments.e(fn.name)}</code>"),
@@ -133,7 +142,7 @@ class Playground:
                 w.HBox([self.invoke_button, self.reset_button]),
                 self.message,
                 self.runs,
-                self.slot,
+                self.result,
             ]
         )
         self.box.add_class("lnb-playground")
@@ -178,9 +187,9 @@ class Playground:
         return self.fn
 
     def invoke(
-        self, on_view: Callable[[InvocationWidget], None] | None = None
+        self, on_view: Callable[[static.StaticView], None] | None = None
     ) -> Invocation | None:
-        """One click of Invoke: a new live view, the invocation, the runs list refreshed."""
+        """One click of Invoke: the run streaming into `result`, the runs list refreshed."""
         from lambda_nb.engine.errors import InvokeError
 
         event = self._validate()
@@ -191,18 +200,24 @@ class Playground:
         except (ValueError, LookupError) as exc:
             self._say(str(exc), error=True)
             return None
-        view = InvocationWidget(f"{fn.name} rev {fn.revision}")
-        old, self.view = self.view, view
-        self.slot.children = (view.box,)
-        if old is not None:
-            close_tree(old.box)
+        view = static.StaticView(f"{fn.name} rev {fn.revision}")
+        self.view = view
+        self._draw(view)
         if on_view is not None:
             on_view(view)
         self.invoke_button.disabled = True
         self.invoke_button.description = "Invoking…"
+        drawn = [0.0]
+
+        def progress(running: Invocation) -> None:
+            view.update(running)
+            if time.monotonic() - drawn[0] >= UPDATE_S:
+                self._draw(view)
+                drawn[0] = time.monotonic()
+
         inv = None
         try:
-            inv = fn.invoke(event, on_progress=view.update)
+            inv = fn.invoke(event, on_progress=progress)
         except InvokeError as exc:
             self._say(f"{fn.name}: {exc}", error=True)
         except KeyboardInterrupt:  # kernel interrupt: the engine recorded an aborted invocation
@@ -211,8 +226,12 @@ class Playground:
             self.invoke_button.description = "Invoke"
             self.invoke_button.disabled = False
         view.finish(inv)
+        self._draw(view)
         self._show_runs()
         return inv
+
+    def _draw(self, view: static.StaticView) -> None:
+        self.result.value = view._repr_mimebundle_()["text/html"]
 
     def reset(self) -> None:
         self.fn.reset()
@@ -249,14 +268,15 @@ class Playground:
             for r in rows
         )
         self.runs.value = (
-            chart.durations_svg(history[-40:])
+            chart.durations_img(history[-40:])
             + f'<table class="lnb-runs-table" style="border-collapse: collapse;">{body}</table>'
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         text = f"lambda_nb playground for {self.fn.name} (needs a live kernel with ipywidgets)"
+        history = static.HistoryView(self.fn.name, self.fn.history)._repr_mimebundle_()
         return {
             MIME_WIDGET: widget_view(self.box),
-            "text/plain": text,
-            "text/html": fragments.empty_html(text),
+            "text/plain": f"{text}\n{history['text/plain']}",
+            "text/html": fragments.empty_html(text) + history["text/html"],
         }

@@ -1,239 +1,93 @@
-"""Static views of invocations: text/plain and self-contained text/html.
+"""The static views: text/plain and self-contained text/html, drawn from the view model.
 
-These are the fallbacks every frontend can show (JupyterLab, an untrusted notebook, nbconvert,
-GitHub, a terminal), so the HTML is plain `<div>/<pre>/<details>` with inline styles, no script,
-and every piece of user data escaped. Nothing here imports IPython or the engine: views read the
-plain records of `lambda_nb.engine.records` (and duck-typed functions for the listing).
-
-Handler code written in a `%%lambda` cell is saved as the function's handler module, so a frame
-in that module *is* a cell line; `mark_cell_module` tells the renderer which module that is, and
-tracebacks then say "cell line N".
+These are what every frontend can show (JupyterLab with or without a kernel, an untrusted
+notebook, nbconvert, GitHub, a terminal), and what a finished invocation's display becomes,
+so a saved notebook keeps every result without widget state (jupyter.md 2.1). The decisions
+(labels, tones, frames, sections) are the view model's (`viewmodel`); the HTML pieces are
+`fragments`; this module only lays them out. Nothing here imports IPython or the engine.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lambda_nb.render import cells, fragments
+from lambda_nb.render import viewmodel as vm
+
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation, LogRecord
 
-# Caps keep a display cheap to send and to re-send while logs stream; `inv.logs` keeps everything.
-MAX_LOG_RECORDS = 400
-HEAD_LOG_RECORDS = 100
-MAX_MESSAGE_CHARS = 4_000
-MAX_PAYLOAD_CHARS = 20_000
+MAX_LOG_RECORDS = vm.LOG_HEAD + vm.LOG_TAIL
+MAX_PAYLOAD_CHARS = vm.MAX_PAYLOAD_CHARS
+_LABEL = f"color: {fragments.MUTED}; font-size: 0.9em;"
+_e = fragments.e
 
-STATUS_LABEL = {
-    "running": "running…",
-    "success": "succeeded",
-    "error": "failed",
-    "timeout": "timed out",
-    "crash": "crashed",
-    "out_of_memory": "out of memory",
-    "aborted": "aborted",
-}
-STATUS_MARK = {"running": "…", "success": "✔", "aborted": "■"}
-STATUS_COLOR = {"running": "#9a6700", "success": "#1a7f37", "aborted": "#6e7781"}
-ERROR_COLOR = "#cf222e"
-MUTED = "var(--jp-ui-font-color2, #6e7781)"
-LEVEL_COLOR = {
-    "ERROR": ERROR_COLOR,
-    "CRITICAL": ERROR_COLOR,
-    "FATAL": ERROR_COLOR,
-    "WARNING": "#9a6700",
-    "WARN": "#9a6700",
-}
-
-# function name -> file name of the module that holds the cell's code ("lambda_function.py")
-_CELL_MODULES: dict[str, str] = {}
-
-# '  File "/x/lambda_function.py", line 6, in h' and the syntax-error form '  File "/x" Line 3'
-_FRAME = re.compile(r'File "(?P<path>[^"]+)",? [Ll]ine (?P<line>\d+)')
-_SYNTAX_MESSAGE = re.compile(r"\((?P<file>[^,()]+), line (?P<line>\d+)\)")
+# Kept for callers of the earlier API: the cell registry lives in `cells`.
+mark_cell_module = cells.mark_cell_module
+cell_module = cells.cell_module
+status_label = vm.status_label
+status_mark = vm.status_mark
+payload_text = vm.payload_text
+report_figures = vm.report_figures
 
 
-def mark_cell_module(function_name: str, filename: str = "lambda_function.py") -> None:
-    """Record that `function_name`'s code came from a cell saved as `filename`."""
-    _CELL_MODULES[function_name] = filename
-
-
-def cell_module(function_name: str) -> str | None:
-    return _CELL_MODULES.get(function_name)
-
-
-# ---------------------------------------------------------------------------- pure helpers
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABEL.get(status, status)
-
-
-def status_mark(status: str) -> str:
-    return STATUS_MARK.get(status, "✘")
-
-
-def status_color(status: str) -> str:
-    return STATUS_COLOR.get(status, ERROR_COLOR)
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… [{len(text) - limit} more characters]"
-
-
-def payload_text(inv: Invocation) -> str:
-    """The response pretty-printed as JSON (bytes and non-JSON payloads shown as they are)."""
-    payload = inv.payload
-    if payload is None and inv.raw_payload is not None:
-        payload = inv.raw_payload
-    if isinstance(payload, bytes):
-        try:
-            return _clip(payload.decode("utf-8"), MAX_PAYLOAD_CHARS)
-        except UnicodeDecodeError:
-            return _clip(repr(payload), MAX_PAYLOAD_CHARS)
-    try:
-        text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(payload)
-    return _clip(text, MAX_PAYLOAD_CHARS)
-
-
-def frame_cell_line(frame: str, module_file: str | None) -> int | None:
-    """The cell line a stack-trace entry points at, if it is in the cell's module."""
-    if not module_file:
-        return None
-    match = _FRAME.search(frame)
-    if match and _basename(match["path"]) == module_file:
-        return int(match["line"])
-    return None
+def _model(inv: Invocation, module_file: str | None) -> vm.InvocationModel:
+    if module_file is None:
+        return vm.build(inv)
+    found = cells.lookup(inv.function_name, inv.revision)
+    source = found[1] if found is not None and found[0] == module_file else None
+    return vm.build(inv, module_file, source)
 
 
 def error_cell_line(inv: Invocation, module_file: str | None = None) -> int | None:
-    """The innermost cell line of an error: its last frame in the cell, or a syntax error's."""
-    module_file = module_file or cell_module(inv.function_name)
-    if not module_file or not inv.error:
-        return None
-    line = None
-    for frame in _frames(inv.error):
-        found = frame_cell_line(frame, module_file)
-        if found is not None:
-            line = found
-    if line is None:
-        match = _SYNTAX_MESSAGE.search(str(inv.error.get("errorMessage", "")))
-        if match and _basename(match["file"].strip()) == module_file:
-            line = int(match["line"])
-    return line
-
-
-def _basename(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def _trace_heading(error: Mapping[str, Any]) -> str:
-    """Python's stackTrace lists the innermost frame last; Node.js's `trace` lists it first."""
-    if "stackTrace" not in error and "trace" in error:
-        return "Stack trace (most recent call first):"
-    return "Traceback (most recent call last):"
-
-
-def _frames(error: Mapping[str, Any]) -> list[str]:
-    trace = error.get("stackTrace", error.get("trace", []))
-    if not isinstance(trace, list):
-        return [str(trace)]
-    return [str(entry) for entry in trace]
-
-
-def _visible_logs(records: Sequence[LogRecord]) -> tuple[list[LogRecord], int, int]:
-    """(records to show, index where a gap goes, records left out): head and tail of long logs."""
-    if len(records) <= MAX_LOG_RECORDS:
-        return list(records), len(records), 0
-    tail = MAX_LOG_RECORDS - HEAD_LOG_RECORDS
-    hidden = len(records) - MAX_LOG_RECORDS
-    return [*records[:HEAD_LOG_RECORDS], *records[-tail:]], HEAD_LOG_RECORDS, hidden
-
-
-def _message(rec: LogRecord) -> str:
-    return _clip(rec.message.rstrip("\n"), MAX_MESSAGE_CHARS)
-
-
-def _ms(value: float) -> str:
-    return f"{value:.2f} ms"
-
-
-def report_figures(inv: Invocation) -> list[tuple[str, str]]:
-    """The REPORT line's figures as (label, value) pairs, in the REPORT line's order."""
-    rep = inv.report
-    if rep is None:
-        return []
-    figures = [
-        ("Duration", _ms(rep.duration_ms)),
-        ("Billed Duration", f"{rep.billed_duration_ms} ms"),
-        ("Memory Size", f"{rep.memory_size_mb} MB"),
-        ("Max Memory Used", f"{rep.max_memory_used_mb} MB"),
-    ]
-    if rep.init_duration_ms is not None:
-        figures.append(("Init Duration", _ms(rep.init_duration_ms)))
-    if rep.status:
-        figures.append(("Status", rep.status))
-    if rep.error_type:
-        figures.append(("Error Type", rep.error_type))
-    return figures
-
-
-def _headline(inv: Invocation) -> str:
-    start = "cold start" if inv.cold else "warm"
-    return f"{inv.function_name} · rev {inv.revision} · {status_label(inv.status)} · {start}"
-
-
-def _error_summary(inv: Invocation, module_file: str | None) -> str:
-    error = inv.error or {}
-    etype = str(error.get("errorType", "") or "")
-    message = str(error.get("errorMessage", "") or "")
-    summary = f"{etype}: {message}" if etype and message else etype or message
-    line = error_cell_line(inv, module_file)
-    return f"{summary} (cell line {line})" if line is not None else summary
+    """The cell line an error is at (the innermost frame in the cell, or a syntax error's)."""
+    err = _model(inv, module_file or cell_module(inv.function_name)).error
+    return err.cell_line if err is not None else None
 
 
 # ---------------------------------------------------------------------------- text/plain
 
 
 def to_text(inv: Invocation, module_file: str | None = None) -> str:
-    """A terminal-friendly view: headline, ids, response or error, logs, REPORT figures."""
-    module_file = module_file or cell_module(inv.function_name)
-    out = [f"{status_mark(inv.status)} {_headline(inv)}"]
-    ids = f"  RequestId: {inv.request_id}  Version: {inv.version}"
+    """A terminal-friendly view: headline, ids and figures, error or response, logs, REPORT."""
+    return model_text(_model(inv, module_file), inv)
+
+
+def model_text(model: vm.InvocationModel, inv: Invocation) -> str:
+    head = model.header
+    start = f" · {head.start}" if head.start else ""
+    out = [f"{head.mark} {head.label} · {head.function} · rev {head.revision}{start}"]
+    ids = f"  RequestId: {head.request_id}  Version: {head.version}"
     if inv.environment:
         ids += f"  Log stream: {inv.environment}"
     out.append(ids)
-    if inv.error is not None:
-        out.append("Error")
-        out.append("  " + _error_summary(inv, module_file))
-        frames = _frames(inv.error)
-        if frames:
-            out.append("  " + _trace_heading(inv.error))
-            for frame in frames:
-                out.extend(_indent(_annotated_frame(frame, module_file), "  "))
-    elif inv.status == "success":
+    if head.figures():
+        out.append("  " + " · ".join(f"{k}: {v}" for k, v in head.figures()))
+    err = model.error
+    if err is not None:
+        out += ["Error", f"  {err.summary}"]
+        if err.frames:
+            out.append(f"  {err.heading}:")
+            for frame in err.frames:
+                out.extend(_indent(_annotated(frame), "  "))
+        if err.hidden_frames:
+            out.append(f"  ({err.hidden_frames} runtime frames hidden)")
+    elif model.response is not None:
         out.append("Response")
-        out.extend(_indent(payload_text(inv), "  "))
-    if inv.logs:
-        shown, gap, hidden = _visible_logs(list(inv.logs))
-        out.append(f"Logs ({len(inv.logs)} records)")
-        for i, rec in enumerate(shown):
-            if i == gap and hidden:
-                out.append(f"  … {hidden} records not shown (all are in .logs) …")
+        out.extend(_indent(model.response.text, "  "))
+    logs = model.logs
+    if logs.total:
+        out.append(f"Logs ({logs.total} records)")
+        for i, line in enumerate([*logs.head, *logs.tail]):
+            if logs.hidden and i == len(logs.head):
+                out.append(f"  … {logs.hidden} records not shown (all are in .logs) …")
             # Platform lines sit flush left; what the function wrote is indented under them.
-            out.extend(_indent(_message(rec), "  " if rec.source == "platform" else "    "))
-    figures = report_figures(inv)
-    if figures:
+            out.extend(_indent(line.text, "  " if line.platform else "    "))
+    if model.report is not None:
         out.append("Report")
-        out.append("  " + " · ".join(f"{k}: {v}" for k, v in figures))
+        out.append("  " + " · ".join(f"{k}: {v}" for k, v in model.report.figures))
     return "\n".join(out)
 
 
@@ -241,117 +95,29 @@ def _indent(text: str, prefix: str) -> list[str]:
     return [prefix + line for line in text.split("\n")]
 
 
-def _annotated_frame(frame: str, module_file: str | None) -> str:
-    text = frame.rstrip("\n")
-    line = frame_cell_line(frame, module_file)
-    if line is None:
-        return text
-    first, _, rest = text.partition("\n")
-    return f"{first}   ← cell line {line}" + (f"\n{rest}" if rest else "")
+def _annotated(frame: vm.Frame) -> str:
+    if frame.cell_line is None:
+        return frame.text
+    first, _, rest = frame.text.partition("\n")
+    return f"{first}   ← cell line {frame.cell_line}" + (f"\n{rest}" if rest else "")
 
 
 # ---------------------------------------------------------------------------- text/html
 
-_BOX = (
-    "font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);"
-    " line-height: 1.4; border-left: 3px solid {color}; padding: 2px 0 2px 8px; margin: 2px 0;"
-)
-_PRE = "margin: 2px 0; padding: 0; white-space: pre-wrap; word-break: break-word; background: none;"
-_LABEL = f"color: {MUTED}; font-size: 0.9em;"
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
 
 def to_html(inv: Invocation, module_file: str | None = None) -> str:
-    """A compact HTML view; every value from the function is escaped."""
-    module_file = module_file or cell_module(inv.function_name)
-    color = status_color(inv.status)
-    parts = [
-        f'<div class="lnb-invocation lnb-status-{_e(inv.status)}"'
-        f' style="{_BOX.format(color=color)}">',
-        '<div class="lnb-header">'
-        f'<b style="color: {color}">{_e(status_mark(inv.status))}'
-        f" {_e(status_label(inv.status))}</b>"
-        f" <b>{_e(inv.function_name)}</b> rev {_e(inv.revision)}"
-        f" · {'cold start' if inv.cold else 'warm'}"
-        f' <span style="{_LABEL}">RequestId {_e(inv.request_id)}</span></div>',
-    ]
-    figures = report_figures(inv)
-    if figures:
-        parts.append(
-            f'<div class="lnb-report" style="{_LABEL}">'
-            + " · ".join(f"{_e(k)} <b>{_e(v)}</b>" for k, v in figures)
-            + "</div>"
-        )
-    if inv.error is not None:
-        parts.append(_error_html(inv, module_file))
-    elif inv.status == "success":
-        parts.append(
-            f'<div class="lnb-response"><span style="{_LABEL}">Response</span>'
-            f'<pre style="{_PRE}">{_e(payload_text(inv))}</pre></div>'
-        )
-    if inv.logs:
-        parts.append(_logs_html(inv))
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def _error_html(inv: Invocation, module_file: str | None) -> str:
-    error = inv.error or {}
-    etype = str(error.get("errorType", "") or "")
-    message = str(error.get("errorMessage", "") or "")
-    line = error_cell_line(inv, module_file)
-    where = f' <i style="{_LABEL}">(cell line {line})</i>' if line is not None else ""
-    head = f'<b style="color: {ERROR_COLOR}">{_e(etype)}</b>' + (": " if etype and message else "")
-    frames = _frames(error)
-    trace = ""
-    if frames:
-        rows = "".join(_frame_html(frame, module_file) for frame in frames)
-        trace = f'<pre style="{_PRE}">{_trace_heading(error)}\n{rows}</pre>'
-    return f'<div class="lnb-error">{head}{_e(message)}{where}{trace}</div>'
-
-
-def _frame_html(frame: str, module_file: str | None) -> str:
-    text = _e(frame.rstrip("\n")) + "\n"
-    line = frame_cell_line(frame, module_file)
-    if line is None:
-        return text
-    first, _, rest = text.partition("\n")
-    return f'{first}  <b style="color: {ERROR_COLOR}">← cell line {line}</b>\n{rest}'
-
-
-def _record_html(rec: LogRecord) -> str:
-    text = _e(_message(rec))
-    if rec.source == "platform":
-        return f'<span class="lnb-platform" style="color: {MUTED}">{text}</span>\n'
-    color = LEVEL_COLOR.get((rec.level or "").upper())
-    if color:
-        return f'<span class="lnb-{_e(rec.source)}" style="color: {color}">{text}</span>\n'
-    return f'<span class="lnb-{_e(rec.source)}">{text}</span>\n'
-
-
-def _logs_html(inv: Invocation) -> str:
-    records = list(inv.logs)
-    shown, gap, hidden = _visible_logs(records)
-    rows = []
-    for i, rec in enumerate(shown):
-        if i == gap and hidden:
-            rows.append(
-                f'<i style="{_LABEL}">… {hidden} records not shown (all are in .logs) …</i>\n'
-            )
-        rows.append(_record_html(rec))
-    opened = " open" if len(records) <= 60 or inv.status != "success" else ""
-    return (
-        f'<details class="lnb-logs"{opened}><summary style="{_LABEL}">Logs ({len(records)} records)'
-        f'</summary><pre style="{_PRE}">{"".join(rows)}</pre></details>'
-    )
+    """The finished view as self-contained HTML; every value from the function is escaped."""
+    return fragments.invocation_html(_model(inv, module_file))
 
 
 def mimebundle(inv: Invocation) -> dict[str, str]:
-    """The display bundle of an Invocation: text/plain and text/html."""
-    return {"text/plain": to_text(inv), "text/html": to_html(inv)}
+    """The display bundle of an invocation: text/plain and text/html, no widget state."""
+    model = vm.build(inv)
+    return {"text/plain": model_text(model, inv), "text/html": fragments.invocation_html(model)}
+
+
+def _logs_html(records: Sequence[LogRecord]) -> str:
+    return fragments.excerpt_html(vm.log_excerpt(records))
 
 
 # ---------------------------------------------------------------------------- collections
@@ -364,7 +130,7 @@ def _when(epoch: float) -> str:
 
 
 def _duration(inv: Invocation) -> str:
-    return _ms(inv.report.duration_ms) if inv.report else ""
+    return vm.ms(inv.report.duration_ms) if inv.report else ""
 
 
 def history_rows(invocations: Iterable[Invocation]) -> list[list[str]]:
@@ -499,11 +265,11 @@ class LogGroupView:
         out = [f"{self.group}: {len(self.streams)} log streams"]
         for stream, records in self.streams.items():
             out.append(f"== {stream} ({len(records)} records)")
-            shown, gap, hidden = _visible_logs(records)
-            for i, rec in enumerate(shown):
-                if i == gap and hidden:
-                    out.append(f"  … {hidden} records not shown …")
-                out.extend(_indent(_message(rec), "  " if rec.source == "platform" else "    "))
+            logs = vm.log_excerpt(records)
+            for i, line in enumerate([*logs.head, *logs.tail]):
+                if logs.hidden and i == len(logs.head):
+                    out.append(f"  … {logs.hidden} records not shown …")
+                out.extend(_indent(line.text, "  " if line.platform else "    "))
         return "\n".join(out)
 
     def to_html(self) -> str:
@@ -514,16 +280,9 @@ class LogGroupView:
             f' <span style="{_LABEL}">{len(self.streams)} log streams</span>'
         ]
         for stream, records in self.streams.items():
-            shown, gap, hidden = _visible_logs(records)
-            rows = []
-            for i, rec in enumerate(shown):
-                if i == gap and hidden:
-                    rows.append(f'<i style="{_LABEL}">… {hidden} records not shown …</i>\n')
-                rows.append(_record_html(rec))
             parts.append(
                 f'<details class="lnb-log-stream" open><summary style="{_LABEL}">{_e(stream)}'
-                f" ({len(records)} records)</summary>"
-                f'<pre style="{_PRE}">{"".join(rows)}</pre></details>'
+                f" ({len(records)} records)</summary>{_logs_html(records)}</details>"
             )
         parts.append("</div>")
         return "".join(parts)
@@ -576,6 +335,9 @@ class StaticView:
             text = f"… invoking {self.title}"
             return {"text/plain": text, "text/html": f'<i style="{_LABEL}">{_e(text)}</i>'}
         return mimebundle(self.inv)
+
+    def close(self) -> None:
+        """Nothing to release: a static view holds no widget."""
 
 
 class TextView(StaticView):

@@ -1,9 +1,11 @@
 """The view model of one invocation: what a view shows, derived from the engine's plain records.
 
-Pure Python (no IPython, no ipywidgets), so every decision a view makes - the status label, how a
-log line is classified, which stack frames are the user's and which cell line they point at,
-whether a response is an HTTP response, what a million such invocations would cost - is made
-once here and unit-tested without a frontend. Views (widgets, HTML fragments) only lay it out.
+Pure Python (no IPython, no ipywidgets), so every decision a view makes - the status label and
+its tone, how a log line is classified and coloured, which stack frames are the user's and which
+cell line they point at (per runtime), whether a response is an HTTP response, which sections a
+finished view shows and which are open, what a million such invocations would cost - is made
+once here and unit-tested without a frontend. The renderers (text in `static`, HTML in
+`fragments`, the live widget in `widgets`) only draw it; tones become colours in `theme`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.render import cells, static
+from lambda_nb.render import cells
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation, LogRecord
@@ -31,6 +33,18 @@ STATUS_LABELS = {
     "out_of_memory": "Out of memory",
     "aborted": "Aborted",
 }
+# Tones are semantic colour names; `theme` paints them.
+STATUS_TONES = {"running": "warning", "success": "success", "aborted": "muted"}  # others: error
+STATUS_MARKS = {"running": "…", "success": "✔", "aborted": "■"}  # others: ✘
+LEVEL_TONES = {"TRACE": "muted", "DEBUG": "muted", "INFO": "info", "WARNING": "warning",
+               "ERROR": "error", "CRITICAL": "error"}  # fmt: skip
+
+# Caps keep a display cheap to send and to save; `inv.logs` and `inv.payload` keep everything.
+MAX_MESSAGE_CHARS = 4_000
+MAX_PAYLOAD_CHARS = 20_000
+LOG_HEAD, LOG_TAIL = 100, 300  # a finished log longer than both shows its two ends
+OPEN_LOG_RECORDS = 60  # a successful invocation's log is open up to this many records
+RUNNING_LOG_RECORDS = 50  # a running view (re-sent on each display update) shows the newest
 
 # ------------------------------------------------------------------------------- prices
 # lambda-runtime.md section 6: US East, first tier, list price before the free tier.
@@ -78,12 +92,36 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
 
 
+def status_tone(status: str) -> str:
+    return STATUS_TONES.get(status, "error")
+
+
+def status_mark(status: str) -> str:
+    return STATUS_MARKS.get(status, "✘")
+
+
+def level_tone(level: str | None) -> str | None:
+    return LEVEL_TONES.get(level) if level else None
+
+
+def clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f} ms"
+
+
 @dataclass(frozen=True)
 class Header:
     """The line above everything: what ran, how it ended, and its headline figures."""
 
     status: str
     label: str
+    tone: str
+    mark: str
     function: str
     version: str
     revision: int
@@ -92,6 +130,16 @@ class Header:
     duration: str | None
     billed: str | None
     memory: str | None  # "36 MB of 128 MB"
+    init: str | None = None  # Init Duration: a cold start's Duration leaves the init out
+
+    def figures(self) -> list[tuple[str, str]]:
+        """The headline figures in the REPORT line's order; Init Duration on cold starts, so a
+        short Duration next to a long Billed Duration reads as what it is."""
+        pairs = [
+            ("Duration", self.duration), ("Billed Duration", self.billed),
+            ("Max Memory Used", self.memory), ("Init Duration", self.init),
+        ]  # fmt: skip
+        return [(k, v) for k, v in pairs if v]
 
 
 def header(inv: Invocation) -> Header:
@@ -105,6 +153,8 @@ def header(inv: Invocation) -> Header:
     return Header(
         status=inv.status,
         label=status_label(inv.status),
+        tone=status_tone(inv.status),
+        mark=status_mark(inv.status),
         function=inv.function_name,
         version=inv.version,
         revision=inv.revision,
@@ -113,6 +163,7 @@ def header(inv: Invocation) -> Header:
         duration=f"{rep.duration_ms:.2f} ms" if rep else None,
         billed=f"{rep.billed_duration_ms} ms" if rep else None,
         memory=f"{rep.max_memory_used_mb} MB of {rep.memory_size_mb} MB" if rep else None,
+        init=ms(rep.init_duration_ms) if rep and rep.init_duration_ms is not None else None,
     )
 
 
@@ -153,6 +204,21 @@ class LogLine:
     def platform(self) -> bool:
         return self.source == "platform"
 
+    @property
+    def tone(self) -> str | None:
+        """Platform lines muted; WARNING and up coloured by level; the rest as text."""
+        if self.platform:
+            return "muted"
+        if self.level in ("WARNING", "ERROR", "CRITICAL"):
+            return level_tone(self.level)
+        return None
+
+    @property
+    def badge(self) -> bool:
+        """Whether the level is shown as a label: JSON records and stderr lines carry no
+        visible level of their own (a Text-format line starts with it)."""
+        return self.level is not None and (self.data is not None or self.source == "stderr")
+
     def display_text(self) -> str:
         """JSON records pretty-printed; other records as written."""
         if self.data is not None:
@@ -179,6 +245,7 @@ class LogLine:
 def log_line(index: int, rec: LogRecord) -> LogLine:
     """Classify one record: its level from the runtime, a Text-format prefix or a JSON field."""
     text = rec.message[:-1] if rec.message.endswith("\n") else rec.message
+    text = clip(text, MAX_MESSAGE_CHARS)
     level = normalize_level(rec.level)
     data = None
     if rec.source != "platform":
@@ -219,6 +286,25 @@ def head_and_tail(count: int, head: int, tail: int) -> tuple[range, range]:
     if count <= head + tail:
         return range(count), range(count, count)
     return range(head), range(count - tail, count)
+
+
+@dataclass(frozen=True)
+class LogExcerpt:
+    """What a finished view shows of a log: its head, a gap of `hidden` records, its tail."""
+
+    head: list[LogLine]
+    tail: list[LogLine]
+    hidden: int
+    total: int
+
+
+def log_excerpt(
+    records: Sequence[LogRecord], head: int = LOG_HEAD, tail: int = LOG_TAIL
+) -> LogExcerpt:
+    first, last = head_and_tail(len(records), head, tail)
+    lines = [log_line(i, records[i]) for i in first]
+    ends = [log_line(i, records[i]) for i in last]
+    return LogExcerpt(lines, ends, len(records) - len(lines) - len(ends), len(records))
 
 
 # ============================================================================== response
@@ -290,10 +376,27 @@ def _decode_base64(text: str) -> str:
         return f"<{len(raw)} bytes of binary data>"
 
 
+def payload_text(inv: Invocation) -> str:
+    """The response pretty-printed as JSON (bytes and non-JSON payloads shown as they are)."""
+    payload = inv.payload
+    if payload is None and inv.raw_payload is not None:
+        payload = inv.raw_payload
+    if isinstance(payload, bytes):
+        try:
+            return clip(payload.decode("utf-8"), MAX_PAYLOAD_CHARS)
+        except UnicodeDecodeError:
+            return clip(repr(payload), MAX_PAYLOAD_CHARS)
+    try:
+        text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(payload)
+    return clip(text, MAX_PAYLOAD_CHARS)
+
+
 def response(inv: Invocation) -> Response | None:
     if inv.status != "success":
         return None
-    text = static.payload_text(inv)
+    text = payload_text(inv)
     large = len(text) > LARGE_PAYLOAD_CHARS or text.count("\n") >= LARGE_PAYLOAD_LINES
     return Response(text=text, large=large, http=http_response(inv.payload))
 
@@ -319,10 +422,25 @@ class Frame:
 class ErrorView:
     error_type: str
     message: str
-    frames: tuple[Frame, ...]  # the user's frames, outermost first
+    frames: tuple[Frame, ...]  # the user's frames, in the runtime's order
     hidden_frames: int  # runtime frames left out
     cell_line: int | None  # the innermost cell line (or a syntax error's line)
     cell_text: str | None
+    innermost_first: bool = False  # Node.js lists the most recent call first, Python last
+
+    @property
+    def heading(self) -> str:
+        if self.innermost_first:
+            return "Stack trace (most recent call first)"
+        return "Traceback (most recent call last)"
+
+    @property
+    def summary(self) -> str:
+        """`Type: message (cell line N)`: the one line a terminal or a table shows."""
+        text = f"{self.error_type}: {self.message}" if self.error_type and self.message else (
+            self.error_type or self.message
+        )
+        return f"{text} (cell line {self.cell_line})" if self.cell_line is not None else text
 
 
 def parse_frame(entry: str, module_file: str | None, source: str | None) -> Frame | None:
@@ -383,10 +501,29 @@ def error_view(inv: Invocation, module_file: str | None, source: str | None) -> 
             hidden += 1
         else:
             frames.append(frame)
-    line = next((f.cell_line for f in reversed(frames) if f.cell_line is not None), None)
-    if line is None:
-        line = static.error_cell_line(inv, module_file) if module_file else None
-    return ErrorView(etype, message, tuple(frames), hidden, line, source_line(source, line))
+    # Node.js's `trace` (and any `at ...` stack) lists the most recent call first; Python's
+    # stackTrace lists it last. The innermost frame in the cell is the line the error is at.
+    innermost_first = ("trace" in error and "stackTrace" not in error) or any(
+        _NODE_FRAME.match(f.text) for f in frames if f.path is not None
+    )
+    in_cell = [f.cell_line for f in frames if f.cell_line is not None]
+    line = (in_cell[0] if innermost_first else in_cell[-1]) if in_cell else None
+    if line is None and module_file:
+        line = syntax_error_line(message, module_file)
+    return ErrorView(
+        etype, message, tuple(frames), hidden, line, source_line(source, line), innermost_first
+    )
+
+
+_SYNTAX_MESSAGE = re.compile(r"\((?P<file>[^,()]+), line (?P<line>\d+)\)")
+
+
+def syntax_error_line(message: str, module_file: str) -> int | None:
+    """A syntax error's line from its message: "invalid syntax (lambda_function.py, line 3)"."""
+    match = _SYNTAX_MESSAGE.search(message)
+    if match and _basename(match["file"].strip()) == module_file:
+        return int(match["line"])
+    return None
 
 
 # =============================================================================== context
@@ -461,10 +598,39 @@ def report(inv: Invocation) -> ReportView | None:
         cost_per_million(rep.memory_size_mb, rep.billed_duration_ms, arch)
         for arch in GB_SECOND_PRICE_USD
     ]
-    return ReportView(static.report_figures(inv), costs)
+    return ReportView(report_figures(inv), costs)
+
+
+def report_figures(inv: Invocation) -> list[tuple[str, str]]:
+    """The REPORT line's figures as (label, value) pairs, in the REPORT line's order."""
+    rep = inv.report
+    if rep is None:
+        return []
+    figures = [
+        ("Duration", ms(rep.duration_ms)),
+        ("Billed Duration", f"{rep.billed_duration_ms} ms"),
+        ("Memory Size", f"{rep.memory_size_mb} MB"),
+        ("Max Memory Used", f"{rep.max_memory_used_mb} MB"),
+    ]
+    if rep.init_duration_ms is not None:
+        figures.append(("Init Duration", ms(rep.init_duration_ms)))
+    if rep.status:
+        figures.append(("Status", rep.status))
+    if rep.error_type:
+        figures.append(("Error Type", rep.error_type))
+    return figures
 
 
 # ================================================================================== whole
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a finished view, in order: the static HTML draws each as a <details>."""
+
+    key: str  # response, error, logs, event, context, report
+    title: str
+    open: bool
 
 
 @dataclass(frozen=True)
@@ -472,10 +638,32 @@ class InvocationModel:
     header: Header
     response: Response | None
     error: ErrorView | None
-    logs: list[LogLine]
+    logs: LogExcerpt
     event_text: str
     context: list[tuple[str, str]]
     report: ReportView | None
+    sections: tuple[Section, ...] = ()
+
+
+def sections(
+    status: str, response: Response | None, error: ErrorView | None, logs: LogExcerpt,
+    report: ReportView | None,
+) -> tuple[Section, ...]:
+    """Which parts a finished view shows, and which are open: the outcome (the response, or
+    the error) first and open; the log open when it is short or the invocation failed."""
+    parts = []
+    if error is not None:
+        parts.append(Section("error", "Error", True))
+    elif response is not None:
+        parts.append(Section("response", "Response", not response.large))
+    failed = status != "success"
+    parts.append(
+        Section("logs", f"Logs ({logs.total:,} records)", failed or logs.total <= OPEN_LOG_RECORDS)
+    )
+    parts += [Section("event", "Event", False), Section("context", "Context", False)]
+    if report is not None:
+        parts.append(Section("report", "Report", False))
+    return tuple(parts)
 
 
 def event_text(event: Any) -> str:
@@ -483,10 +671,7 @@ def event_text(event: Any) -> str:
         text = json.dumps(event, indent=2, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = repr(event)
-    limit = static.MAX_PAYLOAD_CHARS
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+    return clip(text, MAX_PAYLOAD_CHARS)
 
 
 def cell_of(inv: Invocation) -> tuple[str | None, str | None]:
@@ -494,7 +679,7 @@ def cell_of(inv: Invocation) -> tuple[str | None, str | None]:
     found = cells.lookup(inv.function_name, inv.revision)
     if found is not None:
         return found
-    return static.cell_module(inv.function_name), None
+    return cells.cell_module(inv.function_name), None
 
 
 def build(
@@ -503,12 +688,17 @@ def build(
     """The whole view model; the cell's module and source default to what the magic recorded."""
     if module_file is None and source is None:
         module_file, source = cell_of(inv)
+    resp, err, rep = response(inv), error_view(inv, module_file, source), report(inv)
+    records = list(inv.logs)
+    running = inv.status == "running"
+    logs = log_excerpt(records, 0, RUNNING_LOG_RECORDS) if running else log_excerpt(records)
     return InvocationModel(
         header=header(inv),
-        response=response(inv),
-        error=error_view(inv, module_file, source),
-        logs=log_lines(list(inv.logs)),
+        response=resp,
+        error=err,
+        logs=logs,
         event_text=event_text(inv.event),
         context=context_fields(inv),
-        report=report(inv),
+        report=rep,
+        sections=sections(inv.status, resp, err, logs, rep),
     )

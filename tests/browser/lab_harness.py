@@ -124,8 +124,13 @@ def _settings_dir(base: Path) -> Path:
 
 
 @contextlib.contextmanager
-def lab_server(notebooks: list[Path], startup_timeout: float = 90.0) -> Iterator[LabServer]:
-    """JupyterLab serving copies of `notebooks` from a temporary root; always shut down."""
+def lab_server(
+    notebooks: list[Path], startup_timeout: float = 90.0, app: str = "jupyterlab"
+) -> Iterator[LabServer]:
+    """JupyterLab (or Notebook 7: app="notebook") serving copies of `notebooks` from a temporary
+    root, with its own settings, workspaces and data directory (so its notebook trust database
+    is empty: a notebook it did not run is untrusted, as one from git); always shut down."""
+    app_class = {"jupyterlab": "LabApp", "notebook": "JupyterNotebookApp"}[app]
     base = Path(tempfile.mkdtemp(prefix="lnb-lab-"))
     root = base / "root"
     root.mkdir()
@@ -136,13 +141,13 @@ def lab_server(notebooks: list[Path], startup_timeout: float = 90.0) -> Iterator
     port = free_port()
     (base / "workspaces").mkdir()
     cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
+        sys.executable, "-m", app, "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--ServerApp.allow_root=True", "--ServerApp.open_browser=False",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={_settings_dir(base)}",
-        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        f"--{app_class}.expose_app_in_browser=True",
+        f"--{app_class}.user_settings_dir={_settings_dir(base)}",
+        f"--{app_class}.workspaces_dir={base / 'workspaces'}",
         "--LabServerApp.collaborative=False",
     ]  # fmt: skip
     env = {
@@ -150,6 +155,7 @@ def lab_server(notebooks: list[Path], startup_timeout: float = 90.0) -> Iterator
         MARKER_VAR: marker,
         "JUPYTER_CONFIG_DIR": str(base / "config"),
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTER_DATA_DIR": str(base / "data"),
         "IPYTHONDIR": str(base / "ipython"),
     }
     log = (base / "server.log").open("wb")
@@ -222,10 +228,30 @@ def chromium(viewport: tuple[int, int] = (1280, 1000)) -> Iterator[Any]:
             browser.close()
 
 
-def open_notebook(page: Any, server: LabServer, name: str, timeout_ms: int = 90_000) -> None:
+def open_notebook(
+    page: Any, server: LabServer, name: str, timeout_ms: int = 90_000, app: str = "jupyterlab"
+) -> None:
     """Open a notebook on a reset workspace and wait until its kernel is connected and idle."""
-    page.goto(server.url(f"lab/tree/{name}?reset"), timeout=timeout_ms)
+    path = f"lab/tree/{name}?reset" if app == "jupyterlab" else f"notebooks/{name}"
+    page.goto(server.url(path), timeout=timeout_ms)
     page.wait_for_function(KERNEL_READY, timeout=timeout_ms)
+
+
+def save_notebook(page: Any) -> None:
+    """Save the current notebook (awaits the save command)."""
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+
+
+def set_theme(page: Any, dark: bool, timeout_ms: int = 30_000) -> None:
+    """Switch JupyterLab's theme and wait until the page has it."""
+    theme = "JupyterLab Dark" if dark else "JupyterLab Light"
+    page.evaluate(
+        "t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme
+    )
+    page.wait_for_function(
+        "light => document.body.dataset.jpThemeLight === light", arg=str(not dark).lower(),
+        timeout=timeout_ms,
+    )  # fmt: skip
 
 
 def run_all(page: Any) -> None:
