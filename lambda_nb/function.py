@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import EllipsisType
 from typing import Any, Literal, overload
 
 from lambda_nb.engine import records
@@ -253,10 +254,45 @@ class Function:
             on_failure=_target(on_failure),
         )
 
-    def configure(self, reserved_concurrency: int | None = None) -> None:
-        """Reserved concurrency: at most that many invocations at once (0 throttles every
-        invoke; None removes the reservation)."""
-        self.service.configure_concurrency(self.name, reserved_concurrency)
+    def configure(
+        self,
+        reserved_concurrency: int | EllipsisType | None = ...,
+        provisioned_concurrency: int | EllipsisType | None = ...,
+        qualifier: str | None = None,
+    ) -> None:
+        """Concurrency; a setting left out stays as it is.
+
+        `reserved_concurrency`: at most that many invocations at once (0 throttles every
+        invoke; None removes the reservation). `provisioned_concurrency`: that many environments
+        of a published version or alias (`qualifier`) initialised now, so its first invokes are
+        warm (None or 0 removes them); on $LATEST Lambda refuses it, and so does this.
+        """
+        if reserved_concurrency is not ...:
+            self.service.configure_concurrency(self.name, reserved_concurrency)
+        if provisioned_concurrency is not ...:
+            self.service.configure_provisioned(self.name, qualifier, provisioned_concurrency)
+
+    # ----------------------------------------------------- versions, aliases
+    def publish_version(self, description: str = "") -> str:
+        """Freeze the current code and configuration as version "1", "2", ...: `$LATEST` goes
+        on changing with each cell run, a version does not. Nothing new is published when
+        nothing changed since the last version (its number is returned)."""
+        return self.service.publish_version(self.name, description)
+
+    def create_alias(
+        self, name: str, version: str, routing: dict[str, float] | None = None
+    ) -> None:
+        """Point alias `name` at `version`; `routing={"2": 0.1}` sends a tenth of its invokes to
+        version 2. An existing alias is updated (UpdateAlias), so a cell can be run again."""
+        self.service.create_alias(self.name, name, version, routing, update=True)
+
+    @property
+    def versions(self) -> list[str]:
+        return self.service.versions(self.name)
+
+    @property
+    def aliases(self) -> dict[str, Any]:
+        return self.service.aliases(self.name)
 
     def history_frame(self) -> Any:
         """The invocations as a `pandas.DataFrame`, one row each, oldest first (`HISTORY_COLUMNS`).

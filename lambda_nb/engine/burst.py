@@ -41,7 +41,13 @@ def invoke_many(
         if cancel.is_set():
             raise _Cancelled
 
-    def caller() -> None:
+    def caller(finished: threading.Event) -> None:
+        try:
+            call_until_done()
+        finally:
+            finished.set()
+
+    def call_until_done() -> None:
         while not cancel.is_set():
             with lock:
                 i = next(next_index, None)
@@ -54,19 +60,22 @@ def invoke_many(
             except _Cancelled:
                 return
 
-    threads = [
-        threading.Thread(target=caller, name=f"lambda_nb-burst-{k}", daemon=True)
-        for k in range(min(concurrency, len(events)))
-    ]
-    for thread in threads:
-        thread.start()
+    # Each caller says when it is finished with an Event of its own. With Thread.join, a
+    # KeyboardInterrupt landing inside join() sometimes let a later join() return while the
+    # caller still ran (seen in test_async_invoke), and after an interrupt every invocation
+    # must have ended before we return.
+    finished = [threading.Event() for _ in range(min(concurrency, len(events)))]
+    for k, done in enumerate(finished):
+        threading.Thread(
+            target=caller, args=(done,), name=f"lambda_nb-burst-{k}", daemon=True
+        ).start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(_JOIN_S)
+        for done in finished:
+            while not done.wait(_JOIN_S):
+                pass
     except BaseException:
         cancel.set()
-        for thread in threads:
-            thread.join()
+        for done in finished:
+            done.wait()
         raise
     return [r for r in results if r is not None]
