@@ -42,6 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_to_parser(inv)
     inv.add_argument("--name", metavar="N", help="function name (default: my-function)")
     inv.add_argument("--quiet", "-q", action="store_true", help="do not print the log records")
+    model = inv.add_argument_group("the invocation model")
+    model.add_argument(
+        "--async", dest="asynchronous", action="store_true",
+        help="InvocationType Event: queue it, retry failures, print the outcome",
+    )  # fmt: skip
+    model.add_argument("--retries", metavar="N", type=int, help="async retries, 0-2 (default 2)")
+    model.add_argument(
+        "--time-scale", metavar="F", type=float, default=1.0,
+        help="run Lambda's waits (retry delays) F times faster, e.g. 60",
+    )  # fmt: skip
+    model.add_argument("--count", metavar="N", type=int, help="a burst: the event N times")
+    model.add_argument(
+        "--concurrency", metavar="C", type=int, default=4, help="a burst's callers (default 4)"
+    )
+    model.add_argument(
+        "--reserved-concurrency", metavar="N", type=int, help="at most N invocations at once"
+    )
     sub.add_parser(
         "event", help="build a sample event (see `lambda-nb event --help`)", add_help=False
     )
@@ -121,8 +138,12 @@ def _invoke(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     printer = _LogPrinter(sys.stderr, quiet=args.quiet)
     try:
+        if args.reserved_concurrency is not None:
+            fn.configure(reserved_concurrency=args.reserved_concurrency)
+        if args.asynchronous or args.count is not None:
+            return _invoke_model(fn, event, args, printer)
         inv = fn.invoke(event, on_progress=printer)
-    except InvokeError as exc:
+    except (InvokeError, ValueError) as exc:
         print(f"lambda-nb: {exc}", file=sys.stderr)
         return EXIT_FUNCTION_ERROR
     except KeyboardInterrupt:
@@ -139,17 +160,52 @@ def _invoke(args: argparse.Namespace) -> int:
     return EXIT_OK if inv.status == "success" else EXIT_FUNCTION_ERROR
 
 
+def _invoke_model(fn: Any, event: Any, args: argparse.Namespace, printer: _LogPrinter) -> int:
+    """`--async` (queued, retried, its outcome printed) or `--count` (a burst)."""
+    import json
+
+    from lambda_nb.engine.clock import time_scale
+    from lambda_nb.engine.records import payload_json
+
+    time_scale(args.time_scale)
+    if args.count is not None:
+        burst = fn.invoke_many([event] * args.count, args.concurrency)
+        for result in burst:
+            if isinstance(result, Exception):
+                sys.stdout.write(json.dumps({"errorType": type(result).__name__,
+                                             "errorMessage": result.args[0]}) + "\n")  # fmt: skip
+            else:
+                printer(result)
+                sys.stdout.write(payload_json(result) + "\n")
+        print(burst._repr_mimebundle_()["text/plain"], file=sys.stderr)
+        ok = all(not isinstance(r, Exception) and r.status == "success" for r in burst)
+        return EXIT_OK if ok else EXIT_FUNCTION_ERROR
+    if args.retries is not None:
+        fn.configure_async(maximum_retry_attempts=args.retries)
+    request = fn.invoke_async(event)
+    print(f"202 Accepted: request {request.request_id}", file=sys.stderr)
+    request.wait()
+    for attempt in request.attempts:
+        printer(attempt)
+    print(f"{request.status}: {request.condition} after {len(request.attempts)} attempt(s)",
+          file=sys.stderr)  # fmt: skip
+    if request.attempts:
+        sys.stdout.write(payload_json(request.attempts[-1]) + "\n")
+    return EXIT_OK if request.status == "succeeded" else EXIT_FUNCTION_ERROR
+
+
 class _LogPrinter:
     """Prints each log record once, as it appears, the way CloudWatch shows it."""
 
     def __init__(self, stream: TextIO, *, quiet: bool = False) -> None:
         self.stream = stream
         self.quiet = quiet
-        self.seen = 0
+        self.seen: dict[str, int] = {}  # records printed, per invocation (an attempt each)
 
     def __call__(self, inv: Invocation) -> None:
         records: list[LogRecord] = list(inv.logs)
-        new, self.seen = records[self.seen :], len(records)
+        key = f"{inv.request_id} {id(inv)}"  # async attempts share their request id
+        new, self.seen[key] = records[self.seen.get(key, 0) :], len(records)
         if self.quiet or not new:
             return
         for rec in new:

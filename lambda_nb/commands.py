@@ -7,6 +7,7 @@ the magic turns them into UsageError, the CLI into exit status 2.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -199,3 +200,68 @@ def function_failed_message(inv: Any) -> str:
     error = inv.error or {}
     what = ": ".join(str(x) for x in (error.get("errorType"), error.get("errorMessage")) if x)
     return f"{inv.function_name} rev {inv.revision} {inv.status}" + (f": {what}" if what else "")
+
+
+# ------------------------------------------------------------ the invocation model's commands
+def count_or_none(text: str) -> int | None:
+    """`--reserved-concurrency 5`, or `none` to remove the setting."""
+    if text.strip().lower() in ("none", "off", "-"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number or none, not {text!r}") from None
+
+
+def routing(text: str) -> dict[str, float]:
+    """`2=0.1`: an alias sends that share of its invokes to version 2."""
+    version, sep, weight = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return {version.strip(): float(weight)}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"VERSION=WEIGHT, e.g. 2=0.1, not {text!r}") from None
+
+
+def configure(fn: Any, args: argparse.Namespace) -> str:
+    """`%lambda configure`: concurrency, and the async settings merged into the current ones
+    (as UpdateFunctionEventInvokeConfig does). Returns what is now in force. The concurrency
+    options are absent from `args` when not given (argparse.SUPPRESS): `none` removes."""
+    if hasattr(args, "reserved_concurrency"):
+        fn.configure(reserved_concurrency=args.reserved_concurrency)
+    if hasattr(args, "provisioned_concurrency"):
+        fn.configure(provisioned_concurrency=args.provisioned_concurrency, qualifier=args.qualifier)
+    asked = {
+        "maximum_retry_attempts": args.retries,
+        "maximum_event_age": args.max_event_age,
+        "on_success": args.on_success,
+        "on_failure": args.on_failure,
+    }
+    if any(v is not None for v in asked.values()):
+        current = fn.service.async_config(fn.name)
+        merged = {k: getattr(current, k) if v is None else v for k, v in asked.items()}
+        fn.configure_async(**merged)
+    return describe(fn)
+
+
+def describe(fn: Any) -> str:
+    """One line of what governs the function's invocations."""
+    config = fn.service.async_config(fn.name)
+    reserved = fn.service.concurrency.reserved(fn.name)
+    parts = [
+        f"reserved concurrency {'none' if reserved is None else reserved}",
+        f"async retries {config.maximum_retry_attempts}",
+        f"max event age {config.maximum_event_age} s",
+    ]
+    if config.on_success:
+        parts.append(f"on success -> {config.on_success}")
+    if config.on_failure:
+        parts.append(f"on failure -> {config.on_failure}")
+    return f"{fn.name}: " + ", ".join(parts)
+
+
+def describe_alias(fn: Any, name: str) -> str:
+    alias = fn.aliases[name]
+    split = "".join(f", {weight:.0%} to version {v}" for v, weight in alias.routing.items())
+    return f"{fn.name}:{name} -> version {alias.version}{split}"

@@ -49,6 +49,22 @@ class Invocation(records.Invocation):
         return mimebundle(self)
 
 
+class Burst(list[records.Invocation | TooManyRequestsException]):
+    """What `invoke_many` returns: one result per event, in order, which displays as the
+    burst's timeline (one lane per execution environment) in a notebook."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render.timeline import burst_mimebundle
+
+        return burst_mimebundle(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's text/plain of a list subclass comes from its pretty printer, not the bundle.
+        from lambda_nb.render.timeline import burst_mimebundle
+
+        printer.text(burst_mimebundle(self)["text/plain"])
+
+
 class Function:
     """A named function: its current revision, its invocation history and its log group."""
 
@@ -228,13 +244,14 @@ class Function:
         return self.service.invoke_async(self.name, event, qualifier)
 
     def invoke_many(
-        self, events: Iterable[Any], concurrency: int = 4
-    ) -> list[records.Invocation | TooManyRequestsException]:
+        self, events: Iterable[Any], concurrency: int = 4, qualifier: str | None = None
+    ) -> Burst:
         """A burst: `events` invoked synchronously by `concurrency` callers at once. One result
-        per event, in order: its records.Invocation, or the throttle error it got."""
+        per event, in order: its Invocation, or the throttle error it got (a list, shown in a
+        notebook as the burst's timeline)."""
         from lambda_nb.engine.burst import invoke_many
 
-        return invoke_many(self.service, self.name, list(events), concurrency)
+        return Burst(invoke_many(self.service, self.name, list(events), concurrency, qualifier))
 
     def configure_async(
         self,

@@ -23,7 +23,7 @@ from IPython.core.magic_arguments import (
 from IPython.display import display as show
 from traitlets import Bool, Enum, Float, Int, Unicode
 
-from lambda_nb import completion, options
+from lambda_nb import commands, completion, options
 from lambda_nb.commands import (
     DEFAULT_NAME,
     LOG_FORMATS,
@@ -137,13 +137,13 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         description="Work with the functions defined by %%lambda cells.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=MagicArgumentParser)
-    commands: dict[str, MagicArgumentParser] = {}
+    parsers: dict[str, MagicArgumentParser] = {}
 
     def command(name: str, help: str, description: str | None = None) -> MagicArgumentParser:
         # argparse %-formats help (a literal % is %%), not descriptions
         description = description or help.replace("%%", "%")
-        commands[name] = sub.add_parser(name, help=help, description=description)
-        return commands[name]
+        parsers[name] = sub.add_parser(name, help=help, description=description)
+        return parsers[name]
 
     def out(p: MagicArgumentParser, what: str) -> None:
         p.add_argument("-o", "--out", metavar="VAR", help=f"store the {what} in VAR")
@@ -151,7 +151,17 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p = command("invoke", "invoke a function again")
     p.add_argument("name", metavar="NAME", help="a function's name (%%lambda list)")
     p.add_argument(*options.EVENT.flags, **options.EVENT.kwargs())
-    out(p, "Invocation")
+    p.add_argument(
+        "--async", dest="asynchronous", action="store_true",
+        help="InvocationType Event: queue it and answer at once (retries, destinations)",
+    )  # fmt: skip
+    p.add_argument("--qualifier", metavar="Q", help="a version number or an alias")
+    p.add_argument("--count", metavar="N", type=int, help="a burst: the event N times")
+    p.add_argument(
+        "--concurrency", metavar="C", type=int, default=4,
+        help="a burst's callers at once (default 4)",
+    )  # fmt: skip
+    out(p, "Invocation (AsyncRequest with --async, the list of results with --count)")
     command("list", "the functions defined in this kernel")
     for name, text in [
         ("logs", "the log group of a function: its streams and records"),
@@ -159,6 +169,34 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         ("reset", "end a function's environments (next invoke is cold)"),
     ]:
         command(name, text).add_argument("name", metavar="NAME", help="a function's name")
+    p = command("configure", "concurrency, retries and destinations of a function")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument(
+        "--reserved-concurrency", metavar="N", type=commands.count_or_none,
+        default=argparse.SUPPRESS,
+        help="at most N invocations at once (0 throttles all; none removes it)",
+    )  # fmt: skip
+    p.add_argument(
+        "--provisioned-concurrency", metavar="N", type=commands.count_or_none,
+        default=argparse.SUPPRESS,
+        help="N environments of --qualifier's version initialised now (none removes them)",
+    )  # fmt: skip
+    p.add_argument("--qualifier", metavar="Q", help="the version or alias to provision")
+    p.add_argument("--retries", metavar="N", type=int, help="async retries, 0-2 (default 2)")
+    p.add_argument("--max-event-age", metavar="S", type=int, help="async event age, 60-21600 s")
+    p.add_argument("--on-success", metavar="FUNCTION", help="destination of async successes")
+    p.add_argument("--on-failure", metavar="FUNCTION", help="destination of async failures")
+    p = command("publish", "publish a version: freeze the code and configuration")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument("--description", metavar="TEXT", default="", help="the version's description")
+    p = command("alias", "point an alias at a version, optionally weighted")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument("alias", metavar="ALIAS", help="the alias, e.g. prod")
+    p.add_argument("version", metavar="VERSION", help="a published version, or $LATEST")
+    p.add_argument(
+        "--routing", metavar="VERSION=WEIGHT", type=commands.routing,
+        help="send that share of the alias's invokes to another version, e.g. 2=0.1",
+    )  # fmt: skip
     p = command("playground", "try a function: catalog templates, a JSON editor, an Invoke button")
     p.add_argument("name", metavar="NAME", help="a function's name")
     out(p, "Playground")
@@ -176,7 +214,7 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     out(p, "event")
     p = command("help", "help on %%lambda or on one command")
     p.add_argument("topic", nargs="?", metavar="COMMAND", help="a command")
-    return parser, commands
+    return parser, parsers
 
 
 def help_text(parser: argparse.ArgumentParser) -> str:
@@ -303,7 +341,8 @@ class LambdaMagics(Magics):
         if not tokens:
             raise UsageError(
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
-                "playground NAME, reset NAME, events, event SOURCE.TYPE, help [COMMAND]"
+                "playground NAME, reset NAME, configure NAME, publish NAME, "
+                "alias NAME ALIAS VERSION, events, event SOURCE.TYPE, help [COMMAND]"
             )
         if self._help(tokens):
             return
@@ -318,8 +357,17 @@ class LambdaMagics(Magics):
         elif args.command == "events":
             self._show_catalog()
         elif args.command == "invoke":
+            self._invoke_command(args)
+        elif args.command == "configure":
+            print(self._guard(commands.configure, self._function(args.name), args))
+        elif args.command == "publish":
             fn = self._function(args.name)
-            self._invoke(fn, self._event(args.event), args.out)
+            version = self._guard(fn.publish_version, args.description)
+            print(f"Published {fn.name} version {version} (revision {fn.revision})")
+        elif args.command == "alias":
+            fn = self._function(args.name)
+            self._guard(fn.create_alias, args.alias, args.version, args.routing)
+            print(commands.describe_alias(fn, args.alias))
         elif args.command == "logs":
             fn = self._function(args.name)
             show(static.LogGroupView(fn.name, fn.log_group))
@@ -332,6 +380,26 @@ class LambdaMagics(Magics):
             fn = self._function(args.name)
             fn.reset()
             print(f"Reset {fn.name}: its environments ended; the next invoke is cold")
+
+    def _invoke_command(self, args: argparse.Namespace) -> None:
+        """`%lambda invoke`: once (live view), queued (--async), or a burst (--count)."""
+        fn = self._function(args.name)
+        event = self._event(args.event)
+        result: Any
+        if args.asynchronous:
+            result = self._guard(fn.invoke_async, event, args.qualifier)
+            print(f"202 Accepted: {fn.name} request {result.request_id} is {result.status}")
+        elif args.count is not None:
+            result = self._guard(
+                fn.invoke_many, [event] * args.count, args.concurrency, args.qualifier
+            )
+            show(result)
+        else:
+            self._invoke(fn, event, args.out, args.qualifier)
+            return
+        if args.out:
+            assert self.shell is not None
+            self.shell.user_ns[args.out] = result
 
     def _help(self, tokens: list[str]) -> bool:
         """Print the help `tokens` ask for, if they do: `--help`, `help [COMMAND]`, `COMMAND
@@ -429,15 +497,21 @@ class LambdaMagics(Magics):
     # ------------------------------------------------------------------ shared
 
     def _guard(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run a command; a refused request (bad input, AWS's refusal in AWS's words) is a
+        UsageError: one clear line, no traceback, the kernel and earlier results intact."""
+        from lambda_nb.engine.errors import LambdaNbError
+
         try:
             return func(*args)
-        except CommandError as exc:
+        except (CommandError, LambdaNbError, ValueError) as exc:
             raise UsageError(str(exc)) from None
 
     def _event(self, text: str | None) -> Any:
         return self._guard(resolve_event, text, self.shell.user_ns)
 
-    def _invoke(self, fn: Function, event: Any, out: str | None) -> Invocation | None:
+    def _invoke(
+        self, fn: Function, event: Any, out: str | None, qualifier: str | None = None
+    ) -> Invocation | None:
         """Invoke with a live display, store -o, then apply raise_on_error."""
         __tracebackhide__ = True
         assert self.shell is not None
@@ -460,7 +534,7 @@ class LambdaMagics(Magics):
                 shown.update(at=now, records=len(inv.logs), status=inv.status)
 
         try:
-            inv = fn.invoke(event, on_progress=on_progress)
+            inv = fn.invoke(event, qualifier=qualifier, on_progress=on_progress)
         except InvokeError as exc:
             raise UsageError(f"{fn.name}: {exc}") from None
         except KeyboardInterrupt as exc:

@@ -235,3 +235,36 @@ def test_pipe_into_head() -> None:
     )
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert len(proc.stdout.splitlines()) == 2
+
+
+# ----------------------------------------------------------------- the invocation model
+
+
+def test_async_invoke_retries_and_prints_the_outcome(tmp_path: Path) -> None:
+    (tmp_path / "lambda_function.py").write_text(FAILS)
+    out = run("invoke", "lambda_function.py", "--async", "--retries", "1", "--time-scale", "600",
+              cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.startswith("202 Accepted: request ")
+    assert "failed: RetriesExhausted after 2 attempt(s)" in out.stderr
+    assert out.stderr.count("START RequestId") == 2
+    assert json.loads(out.stdout)["errorType"] == "KeyError"
+
+
+def test_a_burst_from_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "lambda_function.py").write_text(OK)
+    out = run("invoke", "lambda_function.py", "--count", "4", "--concurrency", "2", "-q",
+              "--event", '{"n": 1}', cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [{"echo": {"n": 1}}] * 4
+    assert "Events: 4" in out.stderr and "Throttled: 0" in out.stderr
+
+
+def test_a_burst_over_reserved_concurrency_prints_throttles(tmp_path: Path) -> None:
+    (tmp_path / "lambda_function.py").write_text(OK)
+    out = run("invoke", "lambda_function.py", "--count", "1", "--reserved-concurrency", "0",
+              cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 1
+    assert json.loads(out.stdout) == {
+        "errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded.",
+    }  # fmt: skip

@@ -172,8 +172,8 @@ def test_help_texts_say_what_commands_take(ip: Any) -> None:
     with capture_output() as cap:
         ip.run_line_magic("lambda", "invoke --help")
         ip.run_line_magic("lambda", "help event")
-    assert "%lambda invoke [--event EVENT] [-o VAR] NAME" in cap.stdout
-    assert "--event EVENT, -e EVENT" in cap.stdout and "store the Invocation in VAR" in cap.stdout
+    assert "%lambda invoke [--event EVENT] [--async] [--qualifier Q] [--count N]" in cap.stdout
+    assert "--event EVENT, -e EVENT" in cap.stdout and "store the Invocation" in cap.stdout
     assert "%lambda event [-o VAR] SOURCE.TYPE" in cap.stdout and "%lambda events" in cap.stdout
 
 

@@ -71,15 +71,13 @@ def test_function_names(ip: Any, defined: str) -> None:
 
 
 def test_options_of_a_command(ip: Any, defined: str) -> None:
-    assert words(ip, f"%lambda invoke {defined} --") == ["--event", "--out", "--help"]
+    assert words(ip, f"%lambda invoke {defined} --") == [
+        "--event", "--async", "--qualifier", "--count", "--concurrency", "--out", "--help",
+    ]  # fmt: skip
     assert words(ip, f"%lambda invoke {defined} -") == [
-        "--event",
-        "-e",
-        "-o",
-        "--out",
-        "-h",
-        "--help",
-    ]
+        "--event", "-e", "--async", "--qualifier", "--count", "--concurrency", "-o", "--out",
+        "-h", "--help",
+    ]  # fmt: skip
 
 
 def test_event_types_and_parameters(ip: Any, defined: str) -> None:

@@ -25,13 +25,17 @@ class _Cancelled(BaseException):
 
 
 def invoke_many(
-    service: LambdaService, name: str, events: list[Any], concurrency: int
+    service: LambdaService,
+    name: str,
+    events: list[Any],
+    concurrency: int,
+    qualifier: str | None = None,
 ) -> list[Invocation | TooManyRequestsException]:
     if not events:
         raise ValueError("invoke_many needs at least one event")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a whole number of at least 1, not {concurrency!r}")
-    service.require(name)
+    service.require(name, qualifier)
     results: list[Invocation | TooManyRequestsException | None] = [None] * len(events)
     cancel = threading.Event()
     lock = threading.Lock()
@@ -54,7 +58,7 @@ def invoke_many(
             if i is None:
                 return
             try:
-                results[i] = service.invoke(name, events[i], on_progress=check)  # type: ignore[assignment]
+                results[i] = service.invoke(name, events[i], qualifier=qualifier, on_progress=check)  # type: ignore[assignment]
             except TooManyRequestsException as exc:
                 results[i] = exc
             except _Cancelled:

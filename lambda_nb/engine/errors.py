@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 class LambdaNbError(Exception):
     """Base class of every error lambda_nb raises itself."""
@@ -66,6 +68,7 @@ class TooManyRequestsException(InvokeError):
     ) -> None:
         super().__init__(message)
         self.reason = reason
+        self.at = time.time()  # when Lambda said no (a burst's timeline marks it)
 
 
 class ResourceConflictException(InvokeError):

@@ -143,6 +143,7 @@ def history_rows(invocations: Iterable[Invocation]) -> list[list[str]]:
                 _when(inv.started_at),
                 inv.request_id,
                 str(inv.revision),
+                inv.version,
                 inv.status,
                 "cold" if inv.cold else "warm",
                 _duration(inv),
@@ -159,6 +160,7 @@ HISTORY_HEADER = [
     "time",
     "request id",
     "rev",
+    "version",  # which version served the call ($LATEST, or a number through a qualifier)
     "status",
     "start",
     "duration",
