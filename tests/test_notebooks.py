@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -168,3 +169,75 @@ def test_invoke_result_displays_like_the_magic() -> None:
         assert "Succeeded" in inv._repr_mimebundle_()["text/plain"]
     finally:
         fn.close()
+
+
+INVOCATION_NB = ROOT / "notebooks" / "07-invocation-model.ipynb"
+
+
+def test_invocation_model_notebook_is_committed_clean() -> None:
+    nb = nbformat.read(INVOCATION_NB, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].source == "%load_ext lambda_nb"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "widgets" not in nb.metadata
+    assert code[-1].source.startswith("lambda_nb.time_scale(1)")  # the kernel is left in real time
+
+
+@pytest.mark.slow
+def test_invocation_model_tells_its_story(tmp_path: Path) -> None:
+    """What 07 teaches, as its outputs show it: retries with one request id, the destination
+    records, a sync throttle, scaling out, a capped burst, versions and a weighted alias."""
+    nb = execute(INVOCATION_NB, tmp_path)
+
+    def output(needle: str) -> str:
+        (cell,) = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
+        return "".join(_text(o) for o in cell.outputs)
+
+    queued_id = output("req = orders.invoke_async").split("answered at once: ")[1].split()[0]
+    attempts = [line.split() for line in output("req.wait(60)").splitlines() if "attempt" in line]
+    assert [(a[2], a[3], a[4]) for a in attempts] == [(queued_id, "error", "ValueError")] * 3
+    assert "status: failed | condition: RetriesExhausted" in output("req.wait(60)")
+
+    record = json.loads(output("failed = orders.invoke_async"))
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestContext"]["functionArn"].endswith(":function:orders:$LATEST")
+    assert record["requestPayload"] == {"id": "A-3", "quantity": 0}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "ValueError"
+
+    success = output("done = orders.invoke_async")
+    assert success.startswith("status: succeeded | attempts: 1\n")
+    receipt = json.loads(success.split("\n", 1)[1])
+    assert receipt["requestContext"]["condition"] == "Success"
+    assert receipt["responsePayload"] == {"order": "A-4", "status": "accepted"}
+
+    throttled = output("except TooManyRequestsException")
+    assert throttled == (
+        "TooManyRequestsException: Rate Exceeded.\n"
+        "reason: ReservedFunctionConcurrentInvocationLimitExceeded | HTTP status: 429\n"
+    )
+    assert "queued: succeeded | attempts: 1 |" in output("queued = report.invoke_async")
+
+    bursts = {
+        line.split(":")[0]: ast.literal_eval(line[line.index("{") : line.index("}") + 1])
+        for line in output("def summary").splitlines()
+    }
+    assert bursts["concurrency 1"] == {"environments": 1, "cold": 1, "warm": 7, "throttled": 0}
+    four = bursts["concurrency 4"]
+    assert four["environments"] >= 2 and four["cold"] == four["environments"]  # scaled out
+    assert four["cold"] + four["warm"] == 8 and four["throttled"] == 0
+    capped = ast.literal_eval(output("capped = report.invoke_many").splitlines()[0])
+    assert capped["environments"] <= 2 and capped["throttled"] >= 1
+    assert capped["cold"] + capped["warm"] + capped["throttled"] == 8
+
+    versions = output("greeter.configure(provisioned_concurrency=1").splitlines()
+    assert versions[0] == "published: 2 | versions: ['$LATEST', '1', '2']"
+    assert versions[1:] == [
+        "unqualified cold: True  {'greeting': 'Bonjour, Ada !', 'version': '$LATEST'}",
+        "1           cold: True  {'greeting': 'Hello, Ada!', 'version': '1'}",
+        "2           cold: False {'greeting': 'Bonjour, Ada !', 'version': '2'}",  # provisioned
+    ]
+    served = ast.literal_eval(output("routing=").split("served by version: ")[1])
+    assert set(served) == {"1", "2"} and sum(served.values()) == 50  # both serve: 1 - 0.8**50
