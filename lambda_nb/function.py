@@ -262,7 +262,11 @@ class Function:
     ) -> None:
         """What happens to asynchronous events: retries (0-2), the oldest an event may get
         (60-21600 s) and destinations, another function (it receives the destination record
-        as its event) given as a Function, a name or an ARN."""
+        as its event) given as a Function, a name or an ARN.
+
+        Like PutFunctionEventInvokeConfig this replaces the whole configuration: a destination
+        left out is removed. (`%lambda configure` merges into the current one, as
+        UpdateFunctionEventInvokeConfig does.)"""
         self.service.configure_async(
             self.name,
             maximum_retry_attempts=maximum_retry_attempts,

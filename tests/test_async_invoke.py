@@ -57,7 +57,9 @@ def test_the_caller_gets_the_request_id_at_once_and_success_reaches_on_success(
     (tmp_path / "r").touch()
     assert req.wait(60).status == "succeeded" and req.condition == "Success"
     assert [inv.request_id for inv in req.attempts] == [req.request_id]
+    assert req.delivery is not None and req.delivery.wait(60).status == "succeeded"
     [record] = received(dest)
+    assert record == req.record  # what the destination got is the request's own record
     assert record["requestContext"] == {
         "requestId": req.request_id,
         "functionArn": f"{fn.config.function_arn}:$LATEST",
@@ -95,6 +97,8 @@ def test_retries_are_spaced_by_about_one_minute_of_lambda_time(make_function):
     fn = make_function(FAILS)
     req = fn.invoke_async({"n": 1}).wait(60)
     assert len(req.attempts) == 3  # the default: two retries
+    assert req.record["requestContext"]["condition"] == "RetriesExhausted"  # no destination
+    assert req.delivery is None
     starts = [inv.started_at for inv in req.attempts]
     # ~60 and ~120 s of Lambda time at 600x: 0.1 and 0.2 s, plus a warm invoke each.
     assert starts[1] - starts[0] >= 0.09 and starts[2] - starts[1] >= 0.19

@@ -223,7 +223,10 @@ def test_invocation_model_tells_its_story(tmp_path: Path) -> None:
     bursts = {
         line.split(":")[0]: ast.literal_eval(line[line.index("{") : line.index("}") + 1])
         for line in output("def summary").splitlines()
+        if line.startswith("concurrency")
     }
+    timeline = output("def summary")  # the last burst, displayed as its timeline
+    assert f"Execution environments: {bursts['concurrency 4']['environments']}" in timeline
     assert bursts["concurrency 1"] == {"environments": 1, "cold": 1, "warm": 7, "throttled": 0}
     four = bursts["concurrency 4"]
     assert four["environments"] >= 2 and four["cold"] == four["environments"]  # scaled out

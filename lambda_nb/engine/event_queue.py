@@ -49,7 +49,7 @@ class QueueHooks:
     attempt: Callable[[AsyncRequest], Invocation | None]  # None: the function is gone
     config: Callable[[str], EventInvokeConfig]
     reserved: Callable[[str], int | None]
-    deliver: Callable[[str, dict[str, Any]], None]  # (destination function, record)
+    deliver: Callable[[str, dict[str, Any]], AsyncRequest | None]  # (destination, record)
     function_arn: Callable[[AsyncRequest], str]  # qualified, as the record names it
 
 
@@ -120,10 +120,8 @@ class EventQueue:
                 self._cv.notify_all()
 
     def _attempt(self, request: AsyncRequest) -> None:
-        name = request.function_name
-        config = self.hooks.config(name)
-        request.status = "running"
-        try:
+        config = self.hooks.config(request.function_name)
+        try:  # the service sets "running" once an environment has the event
             inv = self.hooks.attempt(request)
         except TooManyRequestsException:
             self._throttled(request, config)
@@ -168,22 +166,22 @@ class EventQueue:
         request.status = status  # type: ignore[assignment]  # one of AsyncStatus
         request.condition = condition
         config = self.hooks.config(request.function_name)
+        response = None
+        if last is not None:
+            failed = last.status != "success"
+            body = last.raw_payload if not failed else _error_bytes(last)
+            response = (last.version, body, failed)
+        request.record = destination_record(
+            request.request_id,
+            self.hooks.function_arn(request),
+            condition,
+            len(request.attempts),
+            request.payload,
+            response,
+        )
         target = config.on_success if condition == "Success" else config.on_failure
         if target is not None:
-            response = None
-            if last is not None:
-                failed = last.status != "success"
-                body = last.raw_payload if not failed else _error_bytes(last)
-                response = (last.version, body, failed)
-            record = destination_record(
-                request.request_id,
-                self.hooks.function_arn(request),
-                condition,
-                len(request.attempts),
-                request.payload,
-                response,
-            )
-            self.hooks.deliver(target, record)
+            request.delivery = self.hooks.deliver(target, request.record)
         request._done.set()
 
     @staticmethod

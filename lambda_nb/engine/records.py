@@ -153,7 +153,7 @@ class AsyncRequest:
     running -> succeeded, or -> retrying -> running ... -> failed; an event too old for its next
     try is "expired"; one still queued when its function or the service closes is "dropped".
     `condition` is the destination record's (Success, RetriesExhausted, EventAgeExceeded,
-    ZeroReservedConcurrency) once the event is done.
+    ZeroReservedConcurrency) once the event is done. "running" means an environment has it.
     """
 
     request_id: str
@@ -164,6 +164,10 @@ class AsyncRequest:
     status: AsyncStatus = "queued"
     attempts: list[Invocation] = field(default_factory=list)
     condition: str | None = None
+    # The destination record (lambda-runtime.md 8), made when the event is done, with or
+    # without a destination; and the delivery to a Lambda destination, itself asynchronous.
+    record: dict[str, Any] | None = None
+    delivery: AsyncRequest | None = None
     throttles: int = 0  # times the event found the function throttled and was queued again
     enqueued_at: float = 0.0  # Lambda time (engine.clock), for the event's age
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)

@@ -304,12 +304,12 @@ class LambdaService:
         queued = AsyncRequest(str(uuid.uuid4()), name, event, payload, qualifier)
         return self.events.submit(queued)
 
-    def _deliver(self, target: str, record: dict[str, Any]) -> None:
+    def _deliver(self, target: str, record: dict[str, Any]) -> AsyncRequest | None:
         """A Lambda destination receives the record as an asynchronous event of its own."""
         try:
-            self.invoke_async(target, record)
+            return self.invoke_async(target, record)
         except ResourceNotFoundException:
-            pass  # the destination was deleted meanwhile: the record is lost, as on AWS
+            return None  # the destination was deleted meanwhile: the record is lost, as on AWS
 
     def _attempt(self, queued: AsyncRequest) -> Invocation | None:
         """One try of a queued event, on the revision current now (triggers.md 5: an event runs
@@ -318,7 +318,9 @@ class LambdaService:
             rev, invoked = self.resolve(queued.function_name, queued.qualifier)
         except ResourceNotFoundException:
             return None
-        return self._run(rev, invoked, queued.request_id, queued.event, queued.payload, {}, None)
+        return self._run(
+            rev, invoked, queued.request_id, queued.event, queued.payload, {}, None, queued
+        )
 
     def _run(
         self,
@@ -329,10 +331,13 @@ class LambdaService:
         payload: bytes,
         headers: dict[str, str],
         on_progress: Callable[[Invocation], None] | None,
+        queued: AsyncRequest | None = None,
     ) -> Invocation:
         """Run one invocation in an environment of `rev`; a throttle raises before anything is
-        recorded."""
+        recorded. A queued event is "running" from the moment an environment has it."""
         env = self.acquire(rev)
+        if queued is not None:
+            queued.status = "running"
         inv = self.record_class(
             request_id=request_id,
             function_name=rev.config.name,
