@@ -160,7 +160,9 @@ def stress(runs: int, pytest_args: list[str]) -> int:
     """
     out = ROOT / "test-artifacts" / "stress" / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True)
-    cores = os.cpu_count() or 1
+    # The cores this process may use (a container's share), not the host's count.
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = len(affinity(0)) if affinity else os.cpu_count() or 1
     limit = str(runs * 3600)  # an hour a run at the very most
     burners = [subprocess.Popen([sys.executable, "-c", _BURNER, limit]) for _ in range(cores)]
     print(f"stress: {runs} runs of the suite with {cores} burner(s) busy; logs in {out}")
@@ -202,10 +204,17 @@ def _junit_failures(junit: Path) -> list[str]:
     if not junit.exists():
         return ["(no report: pytest did not finish)"]
     ids = []
-    for case in ElementTree.parse(junit).iter("testcase"):
+    try:
+        cases = list(ElementTree.parse(junit).iter("testcase"))
+    except ElementTree.ParseError:
+        return ["(unreadable report: pytest was cut off)"]
+    for case in cases:
         if case.find("failure") is not None or case.find("error") is not None:
-            module = case.get("classname", "").replace(".", "/")
-            ids.append(f"{module}.py::{case.get('name')}")
+            # classname is "tests.test_x" or, inside a class, "tests.test_x.TestY"
+            parts = case.get("classname", "").split(".")
+            classes = [p for p in parts if p[:1].isupper()]
+            module = "/".join(p for p in parts if p not in classes)
+            ids.append("::".join([f"{module}.py", *classes, case.get("name", "")]))
     return ids
 
 

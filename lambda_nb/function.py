@@ -22,7 +22,7 @@ from typing import Any, Literal, overload
 
 from lambda_nb.engine import records
 from lambda_nb.engine.config import FunctionConfig, validate
-from lambda_nb.engine.errors import TooManyRequestsException
+from lambda_nb.engine.errors import InvokeError
 from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
 from lambda_nb.engine.records import AsyncRequest, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
@@ -49,7 +49,7 @@ class Invocation(records.Invocation):
         return mimebundle(self)
 
 
-class Burst(list[records.Invocation | TooManyRequestsException]):
+class Burst(list[records.Invocation | InvokeError]):
     """What `invoke_many` returns: one result per event, in order, which displays as the
     burst's timeline (one lane per execution environment) in a notebook."""
 
@@ -247,8 +247,9 @@ class Function:
         self, events: Iterable[Any], concurrency: int = 4, qualifier: str | None = None
     ) -> Burst:
         """A burst: `events` invoked synchronously by `concurrency` callers at once. One result
-        per event, in order: its Invocation, or the throttle error it got (a list, shown in a
-        notebook as the burst's timeline)."""
+        per event, in order: its Invocation, or the error the request got (a
+        TooManyRequestsException when throttled); a list, shown in a notebook as the burst's
+        timeline."""
         from lambda_nb.engine.burst import invoke_many
 
         return Burst(invoke_many(self.service, self.name, list(events), concurrency, qualifier))

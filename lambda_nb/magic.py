@@ -536,9 +536,19 @@ class LambdaMagics(Magics):
         try:
             inv = fn.invoke(event, qualifier=qualifier, on_progress=on_progress)
         except InvokeError as exc:
-            raise UsageError(f"{fn.name}: {exc}") from None
+            # Refused before anything ran (a throttle, a bad event): the live view gives way to
+            # that one line, so no "invoking…" or widget is left in the saved notebook.
+            message = f"{fn.name}: {exc}"
+            if handle is not None:
+                handle.update(_Note(message))
+            close = getattr(view, "close", None)
+            if close is not None:
+                close()
+            raise UsageError(message) from None
         except KeyboardInterrupt as exc:
-            last = fn.history[-1] if fn.history else None
+            # This call's own record, as the view saw it (async attempts may have appended to
+            # the history since); interrupted during init, the view saw none yet.
+            last = getattr(view, "inv", None) or (fn.history[-1] if fn.history else None)
             aborted = last if last is not None and last.status == "aborted" else None
             self._finish(view, handle, aborted)
             if out and aborted is not None:
@@ -579,6 +589,18 @@ class LambdaMagics(Magics):
         return type(getattr(self.shell, "display_pub", None)) is not DisplayPublisher
 
     lambda_line.__doc__ = f"{lambda_line.__doc__}\n\n{LINE_HELP}"  # type: ignore[assignment]
+
+
+class _Note:
+    """One line in place of a view: what a refused request leaves in the output."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render import fragments
+
+        return {"text/plain": self.text, "text/html": fragments.empty_html(self.text)}
 
 
 def _take_out(argv: list[str]) -> tuple[str | None, list[str]]:

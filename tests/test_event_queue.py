@@ -61,8 +61,7 @@ class Harness:
     def run_until_done(self, request: AsyncRequest, step: float = 1.0, limit: float = 30000.0):
         """Advance Lambda time step by step until the event is done."""
         while not request.done and self.clock.now() < limit:
-            settled = self.queue.pending == 0 or self._idle()
-            if settled:
+            if self._idle() and not self._due():  # nothing runs and nothing is due: time moves
                 self.clock.advance(step)
             time.sleep(0.002)
         assert request.done, f"not done at t={self.clock.now()}: {request}"
@@ -70,6 +69,12 @@ class Harness:
 
     def _idle(self) -> bool:
         return not self.queue._running
+
+    def _due(self) -> bool:
+        """An event is due but the scheduler has not taken it yet."""
+        with self.queue._cv:
+            heap = self.queue._heap
+            return bool(heap) and heap[0].at <= self.clock.now()
 
 
 def test_success_goes_to_the_on_success_destination():
@@ -153,7 +158,7 @@ def test_throttled_until_too_old_expires_without_a_response():
 
 def test_zero_reserved_concurrency_fails_at_once_without_running():
     h = Harness([], EventInvokeConfig(on_failure="f"), reserved=0)
-    req = h.submit({"a": 1})
+    req = h.submit({"a": 1}).wait(30)  # ended by the queue's own thread: no recursion
     assert req.done and (req.status, req.condition) == ("failed", "ZeroReservedConcurrency")
     record = h.delivered[0][1]
     assert record["requestContext"]["approximateInvokeCount"] == 0
@@ -199,3 +204,42 @@ def test_a_waiter_wakes_when_the_event_is_done():
     threading.Thread(target=lambda: (req.wait(), woke.set()), daemon=True).start()
     h.run_until_done(req)
     assert woke.wait(10)
+
+
+def test_an_attempt_the_service_cannot_run_ends_the_event():
+    h = Harness([], EventInvokeConfig(on_failure="f"))
+    h.attempt = lambda request: (_ for _ in ()).throw(OSError("no file descriptors"))  # type: ignore[method-assign]
+    h.queue.hooks.attempt = h.attempt
+    req = h.submit().wait(30)
+    assert req.done and (req.status, req.condition) == ("failed", "RetriesExhausted")
+    assert h.delivered[0][1]["requestContext"]["approximateInvokeCount"] == 0
+
+
+def test_a_record_that_cannot_be_delivered_still_ends_the_event():
+    h = Harness(["ok"], EventInvokeConfig(on_success="s"))
+
+    def refuse(target: str, record: dict[str, Any]) -> None:
+        raise RuntimeError("the destination refused it")
+
+    h.queue.hooks.deliver = refuse
+    req = h.run_until_done(h.submit())
+    assert req.status == "succeeded" and req.record is not None
+
+
+def test_a_dropped_functions_retry_is_not_queued_again():
+    h = Harness(["error", "ok"], EventInvokeConfig())
+    gate = threading.Event()
+    attempt = h.attempt
+
+    def slow(request: AsyncRequest) -> Invocation:
+        gate.wait(30)  # hold the first attempt while the function is deleted
+        return attempt(request)
+
+    h.queue.hooks.attempt = slow
+    req = h.submit()
+    while not h.queue._running:
+        time.sleep(0.002)
+    h.queue.drop("f")  # the function is deleted while its attempt runs
+    gate.set()
+    req.wait(30)
+    assert req.status == "dropped" and len(req.attempts) == 1

@@ -127,3 +127,13 @@ def test_history_says_which_version_served_each_call(ip: Any, name: str) -> None
     rows = text.splitlines()[3:]
     assert "version" in text.splitlines()[1]
     assert " $LATEST " in rows[0] and " 1 " in rows[1]
+
+
+def test_a_refused_invoke_leaves_one_line_not_a_live_view(ip: Any, name: str) -> None:
+    fn = define(ip, name, ECHO)
+    fn.configure(reserved_concurrency=0)
+    with capture_output() as cap, pytest.raises(UsageError, match="Rate Exceeded"):
+        ip.run_line_magic("lambda", f"invoke {name}")
+    final = cap.outputs[-1].data if cap.outputs else {}
+    assert "invoking" not in final.get("text/plain", "")
+    assert "application/vnd.jupyter.widget-view+json" not in final

@@ -123,3 +123,45 @@ def test_provisioned_above_reserved_is_refused(versioned):
     fn.configure(reserved_concurrency=1)
     with pytest.raises(InvalidParameterValueException, match="should not be greater"):
         fn.configure(provisioned_concurrency=2, qualifier="2")
+
+
+def test_provisioned_concurrency_shrinks_and_counts_against_reserved(versioned):
+    fn = versioned
+    fn.configure(provisioned_concurrency=2, qualifier="1")
+    fn.configure(provisioned_concurrency=1, qualifier="1")
+    assert fn.service.provisioned(fn.name) == 1
+    with pytest.raises(ValidationException, match="greater than or equal to 1"):
+        fn.configure(provisioned_concurrency=0, qualifier="1")
+    with pytest.raises(InvalidParameterValueException) as low:
+        fn.configure(reserved_concurrency=0)
+    assert str(low.value).endswith(
+        " ReservedConcurrentExecutions  0 should not be lower than function's total "
+        "provisioned concurrency [1]."
+    )
+
+
+def test_reset_ends_the_versions_environments_too(versioned):
+    fn = versioned
+    fn.configure(provisioned_concurrency=1, qualifier="2")
+    assert not fn.invoke({}, qualifier="2").cold
+    fn.reset()
+    assert fn.invoke({}, qualifier="2").cold and fn.invoke({}, qualifier="1").cold
+
+
+def test_running_an_unchanged_cell_again_publishes_nothing_new(versioned):
+    fn = versioned
+    number = fn.publish_version()
+    options = {"service": fn.service, "runtime_client": fn.config.runtime_client}
+    Function.from_source(CODE.format(label="three"), name=fn.name, **options)  # same code again
+    assert fn.publish_version() == number
+
+
+def test_an_invoke_resolved_before_a_republish_leaves_no_environment(versioned):
+    fn = versioned
+    service = fn.service
+    old, invoked = service.resolve(fn.name)
+    Function.from_source(CODE.format(label="four"), name=fn.name, service=service,
+                         runtime_client=fn.config.runtime_client)  # fmt: skip
+    late = service._run(old, invoked, "late-request", {}, b"{}", {}, None)
+    assert late.payload["label"] == "three"  # it ran the revision it was resolved to
+    assert old.environments == [] or all(e.discarded for e in old.environments)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.engine.errors import TooManyRequestsException
+from lambda_nb.engine.errors import InvokeError
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation
@@ -30,13 +30,13 @@ def invoke_many(
     events: list[Any],
     concurrency: int,
     qualifier: str | None = None,
-) -> list[Invocation | TooManyRequestsException]:
+) -> list[Invocation | InvokeError]:
     if not events:
         raise ValueError("invoke_many needs at least one event")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a whole number of at least 1, not {concurrency!r}")
     service.require(name, qualifier)
-    results: list[Invocation | TooManyRequestsException | None] = [None] * len(events)
+    results: list[Invocation | InvokeError | None] = [None] * len(events)
     cancel = threading.Event()
     lock = threading.Lock()
     next_index = iter(range(len(events)))
@@ -59,7 +59,7 @@ def invoke_many(
                 return
             try:
                 results[i] = service.invoke(name, events[i], qualifier=qualifier, on_progress=check)  # type: ignore[assignment]
-            except TooManyRequestsException as exc:
+            except InvokeError as exc:  # a throttle, or a refused event: that event's result
                 results[i] = exc
             except _Cancelled:
                 return
@@ -82,4 +82,6 @@ def invoke_many(
         for done in finished:
             done.wait()
         raise
-    return [r for r in results if r is not None]
+    answered = [r for r in results if r is not None]
+    assert len(answered) == len(events), "every event has its result"
+    return answered

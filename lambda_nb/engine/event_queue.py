@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from lambda_nb.engine.errors import TooManyRequestsException
 from lambda_nb.engine.records import AsyncRequest, Invocation
 
 THROTTLE_BACKOFF_FIRST, THROTTLE_BACKOFF_MAX = 1.0, 300.0
+logger = logging.getLogger("lambda_nb")
 _POLL_REAL_S = 0.05  # the scheduler re-reads the clock at least this often (the scale may change)
 
 
@@ -63,6 +65,9 @@ class EventQueue:
         self._seq = itertools.count()
         self._cv = threading.Condition()
         self._running: set[threading.Thread] = set()
+        # Bumped when a function's events are dropped (it was deleted): an attempt of an older
+        # generation that comes back to be retried is dropped, not run on a new function.
+        self._generation: dict[str, int] = {}
         self._closed = False
         self._scheduler: threading.Thread | None = None
 
@@ -70,17 +75,18 @@ class EventQueue:
     def submit(self, request: AsyncRequest) -> AsyncRequest:
         """Queue a new event; it is attempted as soon as the scheduler gets to it."""
         request.enqueued_at = self.clock.now()
-        if self.hooks.reserved(request.function_name) == 0:
-            self._end(request, "failed", "ZeroReservedConcurrency", None)
-            return request
-        self._schedule(request, request.enqueued_at)
+        with self._cv:
+            request.generation = self._generation.get(request.function_name, 0)
+        self._schedule(request, request.enqueued_at, "queued")
         return request
 
-    def _schedule(self, request: AsyncRequest, at: float) -> None:
+    def _schedule(self, request: AsyncRequest, at: float, status: str) -> None:
         with self._cv:
-            if self._closed:
+            gone = request.generation != self._generation.get(request.function_name, 0)
+            if self._closed or gone:
                 self._drop(request)
                 return
+            request.status = status  # type: ignore[assignment]  # one of AsyncStatus
             heapq.heappush(self._heap, _Due(at, next(self._seq), request))
             if self._scheduler is None:
                 self._scheduler = threading.Thread(
@@ -121,10 +127,17 @@ class EventQueue:
 
     def _attempt(self, request: AsyncRequest) -> None:
         config = self.hooks.config(request.function_name)
+        if self.hooks.reserved(request.function_name) == 0:  # nothing may run: fail at once
+            self._end(request, "failed", "ZeroReservedConcurrency", None)
+            return
         try:  # the service sets "running" once an environment has the event
             inv = self.hooks.attempt(request)
         except TooManyRequestsException:
             self._throttled(request, config)
+            return
+        except Exception:  # the service could not run it at all (not the function's error)
+            logger.exception("lambda_nb: an asynchronous attempt of %s failed", request.request_id)
+            self._end(request, "failed", "RetriesExhausted", None)
             return
         if inv is None or inv.status == "aborted":
             self._drop(request)
@@ -141,8 +154,7 @@ class EventQueue:
         if at - request.enqueued_at > config.maximum_event_age:
             self._end(request, "expired", "EventAgeExceeded", inv)
             return
-        request.status = "retrying"
-        self._schedule(request, at)
+        self._schedule(request, at, "retrying")
 
     def _throttled(self, request: AsyncRequest, config: EventInvokeConfig) -> None:
         if self.hooks.reserved(request.function_name) == 0:
@@ -155,34 +167,38 @@ class EventQueue:
             last = request.attempts[-1] if request.attempts else None
             self._end(request, "expired", "EventAgeExceeded", last)
             return
-        request.status = "queued" if not request.attempts else "retrying"
-        self._schedule(request, at)
+        self._schedule(request, at, "queued" if not request.attempts else "retrying")
 
     # ------------------------------------------------------------- outcome
     def _end(
         self, request: AsyncRequest, status: str, condition: str, last: Invocation | None
     ) -> None:
-        """The event is done: tell its destination, then wake whoever waits on it."""
+        """The event is done: tell its destination, then wake whoever waits on it (whatever
+        the delivery does: a record it cannot deliver is lost, as on AWS)."""
         request.status = status  # type: ignore[assignment]  # one of AsyncStatus
         request.condition = condition
-        config = self.hooks.config(request.function_name)
-        response = None
-        if last is not None:
-            failed = last.status != "success"
-            body = last.raw_payload if not failed else _error_bytes(last)
-            response = (last.version, body, failed)
-        request.record = destination_record(
-            request.request_id,
-            self.hooks.function_arn(request),
-            condition,
-            len(request.attempts),
-            request.payload,
-            response,
-        )
-        target = config.on_success if condition == "Success" else config.on_failure
-        if target is not None:
-            request.delivery = self.hooks.deliver(target, request.record)
-        request._done.set()
+        try:
+            config = self.hooks.config(request.function_name)
+            response = None
+            if last is not None:
+                failed = last.status != "success"
+                body = last.raw_payload if not failed else _error_bytes(last)
+                response = (last.version, body, failed)
+            request.record = destination_record(
+                request.request_id,
+                self.hooks.function_arn(request),
+                condition,
+                len(request.attempts),
+                request.payload,
+                response,
+            )
+            target = config.on_success if condition == "Success" else config.on_failure
+            if target is not None:
+                request.delivery = self.hooks.deliver(target, request.record)
+        except Exception:  # the event is done all the same; say why its record went nowhere
+            logger.exception("lambda_nb: the record of %s was not delivered", request.request_id)
+        finally:
+            request._done.set()
 
     @staticmethod
     def _drop(request: AsyncRequest) -> None:
@@ -191,8 +207,11 @@ class EventQueue:
 
     # ------------------------------------------------------------ shutdown
     def drop(self, function_name: str | None = None) -> list[AsyncRequest]:
-        """Remove the queued events of one function (or all); they end as "dropped"."""
+        """Remove the queued events of one function (or all); they end as "dropped", and so
+        does an attempt running now if it comes back to be retried."""
         with self._cv:
+            if function_name is not None:
+                self._generation[function_name] = self._generation.get(function_name, 0) + 1
             keep, dropped = [], []
             for due in self._heap:
                 if function_name is None or due.request.function_name == function_name:

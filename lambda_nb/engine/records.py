@@ -170,6 +170,7 @@ class AsyncRequest:
     delivery: AsyncRequest | None = None
     throttles: int = 0  # times the event found the function throttled and was queued again
     enqueued_at: float = 0.0  # Lambda time (engine.clock), for the event's age
+    generation: int = 0  # which life of the function it belongs to (the queue's bookkeeping)
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property

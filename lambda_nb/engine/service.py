@@ -10,6 +10,7 @@ ends it even if the process is killed.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import shutil
 import tempfile
 import threading
@@ -27,6 +28,7 @@ from lambda_nb.engine.destinations import EventInvokeConfig, event_invoke_config
 from lambda_nb.engine.environment import ExecutionEnvironment
 from lambda_nb.engine.errors import (
     InvalidParameterValueException,
+    InvokeError,
     ResourceConflictException,
     ResourceNotFoundException,
     ValidationException,
@@ -53,6 +55,12 @@ class FunctionRevision:
     code_file: str | None = None  # the file in `files` that holds the function's code
     version: str = "$LATEST"  # or the number it was published as (a frozen copy)
     description: str = ""
+    code_sha256: str = ""  # of the files and the configuration: what PublishVersion compares
+    retired: bool = False  # its environments were ended; a late acquire gets a throwaway one
+
+
+def _provisioned(env: ExecutionEnvironment) -> bool:
+    return env.initialization_type == "provisioned-concurrency"
 
 
 class LambdaService:
@@ -116,7 +124,10 @@ class LambdaService:
                 if registry.is_executable_code(config.runtime, rel, config.bootstrap):
                     path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
             old = self._revisions.get(config.name)
-            rev = FunctionRevision(config, number, task_root, runtime, code_file=code_file)
+            rev = FunctionRevision(
+                config, number, task_root, runtime, code_file=code_file,
+                code_sha256=_fingerprint(config, files),
+            )  # fmt: skip
             self._revisions[config.name] = rev
             self.log_groups.setdefault(config.log_group, {})
         if old is not None:
@@ -160,14 +171,15 @@ class LambdaService:
         with self._lock:
             latest = self.require(name)
             versions = self._versions.setdefault(name, {})
-            if versions:
+            if versions:  # AWS compares code and configuration, not when they were saved
                 last = versions[str(len(versions))]
-                if last.revision == latest.revision:
+                if last.code_sha256 == latest.code_sha256:
                     return last.version
             number = str(len(versions) + 1)
             versions[number] = FunctionRevision(
                 latest.config, latest.revision, latest.task_root, latest.runtime,
                 code_file=latest.code_file, version=number, description=description,
+                code_sha256=latest.code_sha256,
             )  # fmt: skip
             return number
 
@@ -204,8 +216,9 @@ class LambdaService:
         """PutProvisionedConcurrencyConfig, done at once: `count` environments of the version
         (or the alias's version) run their init now, with AWS_LAMBDA_INITIALIZATION_TYPE
         provisioned-concurrency, so the first invokes are warm. Returns how many are ready (an
-        init that fails leaves that environment out, and invokes run on demand). None or 0
-        removes them (triggers.md 4)."""
+        init that fails leaves that environment out, and invokes run on demand). None
+        removes them (DeleteProvisionedConcurrencyConfig); 0 is refused, as on AWS
+        (triggers.md 4)."""
         if qualifier in (None, "$LATEST"):
             raise InvalidParameterValueException(
                 "Provisioned Concurrency Configs cannot be applied to unpublished function "
@@ -213,29 +226,33 @@ class LambdaService:
             )
         alias = self._aliases.get(name, {}).get(qualifier or "")
         rev = self.require(name, alias.version if alias is not None else qualifier)
-        provisioned = [e for e in rev.environments if e.initialization_type != "on-demand"]
-        if not count:
-            for env in provisioned:
-                env.discarded = True
-                if not env.busy:
-                    env.close()
-            return 0
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
             raise ValidationException(
                 f"1 validation error detected: Value '{count}' at "
                 "'provisionedConcurrentExecutions' failed to satisfy constraint: Member must "
                 "have value greater than or equal to 1"
             )
         reserved = self.concurrency.reserved(name)
-        if reserved is not None and count > reserved:
+        if count is not None and reserved is not None and count > reserved:
             raise InvalidParameterValueException(
                 "Requested Provisioned Concurrency should not be greater than the "
                 "reservedConcurrentExecution for function"
             )
-        new = [
-            self._new_environment(rev, "provisioned-concurrency")
-            for _ in range(max(count - len(provisioned), 0))
-        ]
+        with self._lock:  # mark under the lock, so acquire never hands out what is retiring
+            provisioned = [e for e in rev.environments if _provisioned(e)]
+            surplus = provisioned[count or 0 :]
+            for env in surplus:
+                env.discarded = True
+            rev.environments = [e for e in rev.environments if not e.discarded]
+            new = [
+                self._new_environment(rev, "provisioned-concurrency")
+                for _ in range(max((count or 0) - len(provisioned), 0))
+            ]
+        for env in surplus:
+            if not env.busy:  # a busy one is closed by release() when its invocation ends
+                env.close()
         threads = [threading.Thread(target=env.initialize, daemon=True) for env in new]
         for thread in threads:
             thread.start()
@@ -244,10 +261,10 @@ class LambdaService:
         with self._lock:
             for env in new:
                 env.busy = False
-                if env.discarded:
-                    env.close()
-            return len([e for e in rev.environments if e.initialization_type != "on-demand"
-                        and not e.discarded])  # fmt: skip
+            failed = [env for env in new if env.discarded]
+        for env in failed:
+            env.close()
+        return len([e for e in rev.environments if _provisioned(e) and not e.discarded])
 
     # -------------------------------------------------------------- invoke
     def history(self, name: str) -> list[Invocation]:
@@ -308,8 +325,8 @@ class LambdaService:
         """A Lambda destination receives the record as an asynchronous event of its own."""
         try:
             return self.invoke_async(target, record)
-        except ResourceNotFoundException:
-            return None  # the destination was deleted meanwhile: the record is lost, as on AWS
+        except InvokeError:  # deleted meanwhile, or the record is over the 1 MB Event limit
+            return None  # the record is lost, as on AWS
 
     def _attempt(self, queued: AsyncRequest) -> Invocation | None:
         """One try of a queued event, on the revision current now (triggers.md 5: an event runs
@@ -370,19 +387,47 @@ class LambdaService:
     def configure_concurrency(self, name: str, reserved: int | None) -> None:
         """PutFunctionConcurrency (None: DeleteFunctionConcurrency)."""
         self.require(name)
+        provisioned = self.provisioned(name)
+        # The recorded text, spaces and all (triggers.md 4).
+        if (
+            isinstance(reserved, int)
+            and not isinstance(reserved, bool)
+            and 0 <= reserved < provisioned
+        ):
+            raise InvalidParameterValueException(
+                f" ReservedConcurrentExecutions  {reserved} should not be lower than "
+                f"function's total provisioned concurrency [{provisioned}]."
+            )
         self.concurrency.reserve(name, reserved)
+
+    def provisioned(self, name: str) -> int:
+        """How many provisioned environments the function's versions have."""
+        with self._lock:
+            versions = list(self._versions.get(name, {}).values())
+            return sum(
+                1 for v in versions for e in v.environments if _provisioned(e) and not e.discarded
+            )
 
     def acquire(self, rev: FunctionRevision) -> ExecutionEnvironment:
         """An idle environment of this revision, or a new one (concurrency = more environments);
         `TooManyRequestsException` when the function's reserved concurrency is all in use."""
         with self._lock:
+            if self._closed:
+                raise ResourceNotFoundException(f"Function not found: {self._arn(rev.config.name)}")
             self.concurrency.enter(rev.config.name)
-            rev.environments = [e for e in rev.environments if not e.discarded]
-            for env in rev.environments:
-                if not env.busy:
-                    env.busy = True
-                    return env
-            return self._new_environment(rev, "on-demand")
+            try:
+                rev.environments = [e for e in rev.environments if not e.discarded]
+                for env in rev.environments:
+                    if not env.busy:
+                        env.busy = True
+                        return env
+                env = self._new_environment(rev, "on-demand")
+            except BaseException:
+                self.concurrency.leave(rev.config.name)
+                raise
+            if rev.retired:  # resolved before a re-publish or close: run once, then end it
+                env.discarded = True
+            return env
 
     def _new_environment(
         self, rev: FunctionRevision, initialization_type: str
@@ -410,16 +455,21 @@ class LambdaService:
             env.close()
 
     def reset(self, name: str) -> None:
-        """End every environment of `name`; its next invoke is a cold start."""
-        rev = self._revisions.get(name)
-        if rev is not None:
-            self._retire(rev)
+        """End every environment of `name`, of $LATEST and of its published versions (their
+        provisioned environments too): the next invoke of any is a cold start."""
+        with self._lock:
+            revs = [self._revisions.get(name), *self._versions.get(name, {}).values()]
+        for rev in revs:
+            if rev is not None:
+                self._retire(rev, final=False)
 
-    def _retire(self, rev: FunctionRevision, force: bool = False) -> None:
+    def _retire(self, rev: FunctionRevision, force: bool = False, final: bool = True) -> None:
         """End the revision's environments. One still running an invocation finishes it first
-        (as on AWS, where new code does not kill invocations in flight) unless `force`."""
+        (as on AWS, where new code does not kill invocations in flight) unless `force`.
+        `final`: the revision itself is gone (replaced or deleted), not only reset."""
         with self._lock:
             envs, rev.environments = rev.environments, []
+            rev.retired = rev.retired or final
             for env in envs:
                 env.discarded = True
             idle = [env for env in envs if force or not env.busy]
@@ -451,6 +501,16 @@ class LambdaService:
         self.events.join()
         self.reaper.close()
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _fingerprint(config: FunctionConfig, files: dict[str, str | bytes]) -> str:
+    """What makes two revisions the same function: their files and their configuration."""
+    digest = hashlib.sha256(repr(config).encode())
+    for rel in sorted(files):
+        content = files[rel]
+        digest.update(rel.encode() + b"\0")
+        digest.update(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return digest.hexdigest()
 
 
 _default: LambdaService | None = None

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambda_nb.engine.errors import TooManyRequestsException
+from lambda_nb.engine.records import Invocation
 from lambda_nb.render import theme
 from lambda_nb.render import viewmodel as vm
 
@@ -44,11 +46,12 @@ class BurstModel:
 
 def burst_model(results: Sequence[Any]) -> BurstModel:
     """Lanes in the order environments first started; totals a learner compares."""
-    invocations = [r for r in results if getattr(r, "request_id", None) is not None]
-    throttles = [r for r in results if getattr(r, "request_id", None) is None]
+    invocations = [r for r in results if isinstance(r, Invocation)]
+    throttles = [r for r in results if isinstance(r, TooManyRequestsException)]
+    refused = len(results) - len(invocations) - len(throttles)  # e.g. an event that is not JSON
     model = BurstModel()
     timed = [inv for inv in invocations if inv.started_at and inv.report is not None]
-    starts = [inv.started_at - (inv.report.init_duration_ms or 0) / 1000 for inv in timed]
+    starts = [inv.started_at - _init_s(inv) for inv in timed]
     starts += [getattr(t, "at", 0.0) for t in throttles if getattr(t, "at", 0.0)]
     origin = min(starts) if starts else 0.0
     lanes: dict[str, list[Bar]] = {}
@@ -74,9 +77,14 @@ def burst_model(results: Sequence[Any]) -> BurstModel:
         ("Warm invokes", str(len(invocations) - cold)),
         ("Failed", str(failed)),
         ("Throttled", str(len(throttles))),
+        *([("Refused", str(refused))] if refused else []),
         ("First start to last end", f"{model.span * 1000:.0f} ms"),
     ]
     return model
+
+
+def _init_s(inv: Invocation) -> float:
+    return (inv.report.init_duration_ms or 0) / 1000 if inv.report is not None else 0.0
 
 
 def burst_svg(model: BurstModel) -> str:

@@ -359,7 +359,7 @@ def http_response(payload: Any) -> HttpResponse | None:
         status_code=code,
         headers=tuple(headers),
         cookies=tuple(str(c) for c in cookies) if isinstance(cookies, list) else (),
-        body=text,
+        body=clip(text, MAX_PAYLOAD_CHARS),  # a saved notebook keeps a view, not the payload
         body_is_json=is_json,
         base64_encoded=encoded,
     )
