@@ -87,6 +87,11 @@ class LogCollector:
             self._bufs[fd] = bytearray()
             self._sel.register(fd, selectors.EVENT_READ)
         self._open = set(self._kinds)
+        # close() wakes the reader through this pipe: closing the watched pipes does not wake
+        # a thread blocked in select, which then slept out its timeout (a 1 s stall per reset).
+        self._wake_r, self._wake_w = os.pipe()
+        self._sel.register(self._wake_r, selectors.EVENT_READ)
+        self._thread_done = False
         self._line_since: dict[int, float] = {}  # fd -> when its unfinished line began
         self._pending: list[tuple[float, int, LogRecord]] = []  # heap by timestamp
         self._seq = itertools.count()
@@ -98,6 +103,8 @@ class LogCollector:
             try:
                 ready = self._sel.select(timeout=1.0)
             except (OSError, ValueError):
+                return
+            if any(key.fd == self._wake_r for key, _ in ready):
                 return
             if ready:
                 self.drain()
@@ -165,11 +172,17 @@ class LogCollector:
         os.close(fd)
 
     def close(self) -> None:
-        """Read what is left and release the pipes (the process is gone)."""
+        """Read what is left and release the pipes (the process is gone). Idempotent."""
+        if self._thread_done:
+            return
+        self._thread_done = True
         self.drain(final=True)
         with self._lock:
             for fd in list(self._open):
                 self._close_fd(fd)
-        self._sel.close()
+        os.write(self._wake_w, b"x")
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
+        self._sel.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
