@@ -104,7 +104,7 @@ class Function:
         provided.al2023 or provided.al2, the default when it is given).
         """
         runtime = registry.runtime_for(runtime, bootstrap)
-        handler = handler or registry.default_handler(runtime)
+        handler = registry.default_handler(runtime) if handler is None else handler
         config = validate(
             FunctionConfig(
                 name=name,

@@ -128,3 +128,19 @@ def test_invocation_type_event_queues_the_event(make_function):
     req = fn.invoke({"k": 1}, invocation_type="Event")
     assert isinstance(req, AsyncRequest)
     assert req.wait(60).status == "succeeded" and req.attempts[0].payload == {"k": 1}
+
+
+def test_events_that_are_not_json_are_refused(make_function):
+    fn = make_function("def lambda_handler(e, c):\n    return 1\n")
+    for event in ({"x": float("nan")}, {"x": float("inf")}, b'{"x": NaN}'):
+        with pytest.raises(InvalidRequestContentException, match="Could not parse request body"):
+            fn.invoke(event)
+    assert fn.history == []
+
+
+def test_a_request_of_exactly_6291456_bytes_is_refused(make_function):
+    """"Request must be smaller than 6291456 bytes": the limit itself is too large."""
+    fn = make_function("def lambda_handler(e, c):\n    return len(e)\n")
+    with pytest.raises(RequestEntityTooLargeException):
+        fn.invoke(b'"' + b"x" * (6_291_456 - 2) + b'"')
+    assert fn.invoke(b'"' + b"x" * (6_291_455 - 2) + b'"').payload == 6_291_453

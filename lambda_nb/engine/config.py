@@ -37,6 +37,7 @@ RESERVED_ENV_KEYS = frozenset(
 )  # fmt: skip
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _ENV_KEY_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+_HANDLER_RE = re.compile(r"[^\s]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -68,16 +69,28 @@ class FunctionConfig:
 
 def validate(cfg: FunctionConfig) -> FunctionConfig:
     """Check every setting against Lambda's limits; return the normalised config."""
-    if not _NAME_RE.match(cfg.name):
+    if not isinstance(cfg.name, str) or not _NAME_RE.fullmatch(cfg.name):  # no trailing "\n"
         raise ConfigError(
             f"1 validation error detected: Value '{cfg.name}' at 'functionName' failed to satisfy "
             "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64} "
             "(letters, digits, hyphens and underscores, at most 64 characters)"
         )
-    # The handler string is not checked here: Lambda accepts any, and the runtime reports
-    # Runtime.MalformedHandlerName / HandlerNotFound at init, which is what users should learn.
+    # Only the handler's form is checked here, as the API does (`[^\s]+`, at most 128
+    # characters; sandbox-and-packages.md on CreateFunction): a malformed or missing handler is
+    # the runtime's Runtime.MalformedHandlerName / HandlerNotFound at init, which users learn.
+    if not isinstance(cfg.handler, str) or not _HANDLER_RE.fullmatch(cfg.handler):
+        raise ConfigError(
+            f"1 validation error detected: Value '{cfg.handler}' at 'handler' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [^\\s]+ (no spaces or "
+            "newlines, 1 to 128 characters)"
+        )
     if isinstance(cfg.timeout, bool) or not isinstance(cfg.timeout, (int, float)):
         raise ConfigError(f"timeout must be a number of seconds, not {cfg.timeout!r}")
+    if cfg.timeout != int(cfg.timeout):  # Lambda's Timeout is an integer; boto3 says so
+        raise ConfigError(
+            f"Parameter validation failed:\nInvalid type for parameter Timeout, value: "
+            f"{cfg.timeout}, type: <class 'float'>, valid types: <class 'int'>"
+        )
     if not TIMEOUT_MIN <= cfg.timeout <= TIMEOUT_MAX:
         raise ConfigError(
             f"1 validation error detected: Value '{cfg.timeout:g}' at 'timeout' failed to satisfy "
@@ -90,9 +103,16 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
             f"1 validation error detected: Value '{cfg.memory}' at 'memorySize' failed to satisfy "
             f"constraint: Member must have value between {MEMORY_MIN} and {MEMORY_MAX} MB"
         )
-    env = {str(k): str(v) for k, v in (cfg.environment or {}).items()}
+    for key, value in (cfg.environment or {}).items():
+        for what, item in ((f"Environment.Variables.{key}", value), ("Environment.Variables", key)):
+            if not isinstance(item, str):  # boto3 refuses it; converting would hide the mistake
+                raise ConfigError(
+                    f"Parameter validation failed:\nInvalid type for parameter {what}, value: "
+                    f"{item!r}, type: {type(item)}, valid types: <class 'str'>"
+                )
+    env = dict(cfg.environment or {})
     for key in env:
-        if not _ENV_KEY_RE.match(key):
+        if not _ENV_KEY_RE.fullmatch(key):
             raise ConfigError(
                 f"Environment variable name '{key}' is invalid: names start with a letter and "
                 "contain only letters, digits and underscores"

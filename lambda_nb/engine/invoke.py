@@ -44,14 +44,14 @@ def encode_event(event: Any, asynchronous: bool = False) -> bytes:
     if isinstance(event, (bytes, bytearray)):
         body = bytes(event)
         try:
-            json.loads(body)
+            json.loads(body, parse_constant=_not_json)
         except ValueError as exc:
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: {exc}"
             ) from None
     else:
-        try:
-            body = json.dumps(event).encode()
+        try:  # NaN and Infinity are not JSON: the API refuses them (allow_nan=False)
+            body = json.dumps(event, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: the event is not JSON ({exc})"
@@ -61,12 +61,16 @@ def encode_event(event: Any, asynchronous: bool = False) -> bytes:
             f"{len(body)} byte payload is too large for the Event invocation type "
             f"(limit {ASYNC_REQUEST_MAX_BYTES} bytes)"
         )
-    if len(body) > REQUEST_MAX_BYTES:
+    if len(body) >= REQUEST_MAX_BYTES:  # "must be smaller than 6291456": 6291456 is refused
         raise RequestEntityTooLargeException(
             f"Request must be smaller than {REQUEST_MAX_BYTES} bytes for the InvokeFunction "
             "operation"
         )
     return body
+
+
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
 
 
 def _enum_error(value: object, member: str, allowed: tuple[str, ...]) -> ValidationException:
