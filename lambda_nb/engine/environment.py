@@ -65,7 +65,11 @@ _SIGNAL_NAMES = {  # Go's os/exec wording, which RAPID's "Runtime exited with er
     signal.SIGQUIT: "quit",
     signal.SIGTRAP: "trace/breakpoint trap",
 }
-_PASSTHROUGH_ENV = ("PATH", "HOME", "SYSTEMROOT")
+_PASSTHROUGH_ENV = ("SYSTEMROOT",)  # Windows cannot start a process without it
+# Lambda's PATH (lambda-runtime.md 3). /var/lang/bin, where the runtime's own interpreter lives,
+# is the interpreter's folder here; HOME is not set on Lambda (sandbox-and-packages.md), so it
+# is not passed either.
+_LAMBDA_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 
 
 def exit_reason(returncode: int) -> str:
@@ -197,6 +201,9 @@ class ExecutionEnvironment:
     def _environ(self, telemetry_fd: int) -> dict[str, str]:
         cfg = self.config
         env = {k: os.environ[k] for k in _PASSTHROUGH_ENV if k in os.environ}
+        interpreter = self.runtime.command(self.task_root)[0]
+        lang_bin = os.path.dirname(interpreter) if self.runtime.family != "provided" else ""
+        env["PATH"] = f"{lang_bin}:{_LAMBDA_PATH}" if lang_bin else _LAMBDA_PATH
         env.update(
             {
                 "LANG": "en_US.UTF-8",
