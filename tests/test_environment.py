@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import threading
 
 import pytest
+from waiting import wait_until
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import (
@@ -298,3 +301,30 @@ def test_json_log_format_writes_platform_events(make_function):
     timeout = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(9)\n", log_format="JSON", timeout=1).invoke({})
     last = json.loads(timeout.logs[-1].message)
     assert last["type"] == "platform.report" and last["record"]["status"] == "timeout"
+
+
+def test_closing_a_function_under_a_running_invocation_aborts_it(make_function, tmp_path):
+    code = (
+        "import os, time\ndef lambda_handler(event, context):\n"
+        "    open(event['started'], 'w').close()\n    time.sleep(30)\n"
+    )
+    fn = make_function(code, timeout=60)
+    results = []
+    caller = threading.Thread(target=lambda: results.append(fn.invoke({"started": str(tmp_path / "s")})))
+    caller.start()
+    wait_until((tmp_path / "s").exists)
+    fn.close()
+    caller.join(60)
+    [inv] = results
+    assert inv.status == "aborted" and inv.error["errorType"] == "Aborted"
+    assert not any(r.message.startswith("REPORT") for r in inv.logs)
+
+
+def test_a_runtime_killed_while_frozen_reinitialises_quietly(make_function, processes_with_env):
+    fn = make_function("import os\ndef lambda_handler(event, context):\n    return os.getpid()\n")
+    first = fn.invoke({})
+    os.kill(first.payload, signal.SIGKILL)  # from outside, while the runtime is frozen
+    wait_until(lambda: first.payload not in processes_with_env(first.environment))
+    second = fn.invoke({})
+    assert second.status == "success" and second.cold and second.payload != first.payload
+    assert second.environment == first.environment  # the same sandbox, initialised again

@@ -525,6 +525,12 @@ class ExecutionEnvironment:
         inv.memory_size = self.config.memory
         self._target = inv
         init_ms: float | None = None
+        with self._cv:
+            died_idle = self.proc is not None and self._exited is not None
+        if died_idle:
+            # The runtime died while frozen (killed from outside, say). On Lambda the next
+            # invoke would simply get a fresh sandbox: re-initialise quietly, no error.
+            self._kill_runtime()
         try:
             if not self.started:
                 self.started = True
@@ -532,6 +538,9 @@ class ExecutionEnvironment:
                 instance_id = self.log_stream[-32:]  # the stream's hex id names the sandbox
                 self._platform(self.lines.init_start(self.runtime.runtime_version, instance_id))
                 first = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, inv.request_id)
+                if self.closed:  # closed during its init: stopped, not failed
+                    self._abort(inv)
+                    return inv
                 if first.ok:
                     init_ms = first.duration_ms
                 else:
@@ -546,6 +555,9 @@ class ExecutionEnvironment:
             if self.proc is None:  # a reset environment, or a failed first init: suppressed init
                 inv.cold = True
                 again = self._run_init("invoke", deadline, inv.request_id)
+                if self.closed:
+                    self._abort(inv)
+                    return inv
                 if not again.ok:
                     return self._fail_init(inv, again, mono_start, timeout)
             return self._deliver(
@@ -624,6 +636,12 @@ class ExecutionEnvironment:
         with self._cv:
             result, exited = self._result, self._exited
             done_at = self._next_at if outcome == "done" else time.monotonic()
+            closing = self.closed
+        if closing and result is None:
+            # The function was closed (deleted) under a running invocation: it was stopped, it
+            # did not crash.
+            self._abort(inv)
+            return inv
         status: str | None = None
         error_type: str | None = None
         peak_mb = self.memory.peak_mb()  # before a reset takes the processes away
