@@ -217,9 +217,10 @@ def test_closed_pipe_exits_quietly(args: tuple[str, ...]) -> None:
         pytest.skip("events catalog not available")
     proc = _with_closed_stdout(*args)
     assert proc.stderr == ""  # no BrokenPipeError traceback, no "Exception ignored" at exit
-    # 128 + SIGPIPE, what a shell reports for `yes | head`; argparse's own help output
-    # swallows the error (its _print_message ignores OSError), so --help still exits 0
-    assert proc.returncode == (0 if args == ("--help",) else 141)
+    # 128 + SIGPIPE, what a shell reports for `yes | head`. For --help, argparse's own output
+    # swallows the error in newer Pythons (3.11.7 here: its _print_message ignores OSError),
+    # so it exits 0; older ones (Debian's 3.11.2) let it reach our handler: 141. Both quiet.
+    assert proc.returncode in ((0, 141) if args == ("--help",) else (141,))
 
 
 def test_pipe_into_head() -> None:

@@ -437,8 +437,13 @@ export const handler = (event, context, callback) => {
     assert at_once.payload["fired"] == 1 and at_once.report.duration_ms < 2000
     time.sleep(2.5)  # frozen: the timer, due meanwhile, fires only when the next invoke thaws
     thawed = fn.invoke({"wait": False})
-    assert thawed.payload["fired"] == 2
-    assert thawed.payload["firedAt"] >= thawed.started_at * 1000 - 5
+    # Whether the overdue timer runs just before or just after the thawed handler is a race
+    # in Node's event loop (on Lambda too; a loaded machine flipped it): the next invoke has
+    # certainly seen it, and it fired after the thaw, not during the 2.5 s freeze.
+    assert thawed.payload["fired"] in (1, 2)
+    after = fn.invoke({"wait": False}).payload
+    assert after["fired"] == 2
+    assert after["firedAt"] >= thawed.started_at * 1000 - 5
 
 
 @pytest.mark.parametrize("runtime", V3)
