@@ -51,8 +51,11 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
             assert {"text/plain", "text/html"} <= set(shown[-1].data), cell.source
 
 
-def test_quickstart_is_committed_clean() -> None:
-    nb = nbformat.read(ROOT / "notebooks" / "01-quickstart.ipynb", as_version=4)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_notebook_is_committed_clean(path: Path) -> None:
+    """Valid, starting with the extension, without outputs, and without a `widgets` key
+    (GitHub refuses a notebook whose widgets key has no state)."""
+    nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.cells[0].source == "%load_ext lambda_nb"
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -101,15 +104,6 @@ def test_binder_files(tmp_path: Path) -> None:
 
 WIDGETS_NB = ROOT / "notebooks" / "05-widgets.ipynb"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def test_widgets_notebook_is_committed_clean() -> None:
-    nb = nbformat.read(WIDGETS_NB, as_version=4)
-    nbformat.validate(nb)
-    assert nb.cells[0].source == "%load_ext lambda_nb"
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    assert "widgets" not in nb.metadata  # GitHub refuses a widgets key without state
 
 
 @pytest.mark.slow
@@ -174,13 +168,9 @@ def test_invoke_result_displays_like_the_magic() -> None:
 INVOCATION_NB = ROOT / "notebooks" / "07-invocation-model.ipynb"
 
 
-def test_invocation_model_notebook_is_committed_clean() -> None:
+def test_invocation_model_notebook_leaves_real_time() -> None:
     nb = nbformat.read(INVOCATION_NB, as_version=4)
-    nbformat.validate(nb)
-    assert nb.cells[0].source == "%load_ext lambda_nb"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    assert "widgets" not in nb.metadata
     assert code[-1].source.startswith("lambda_nb.time_scale(1)")  # the kernel is left in real time
 
 

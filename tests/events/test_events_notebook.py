@@ -9,15 +9,6 @@ import nbformat
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02-events.ipynb"
 
 
-def test_events_tour_is_committed_clean() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert nb.cells[0].source == "%load_ext lambda_nb"
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    assert "widgets" not in nb.metadata
-
-
 def test_events_tour_uses_the_catalog_three_ways() -> None:
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells)
     assert "%lambda events" in source and "%lambda event s3.put" in source
