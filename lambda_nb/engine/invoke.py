@@ -41,15 +41,33 @@ TAIL_BYTES = 4096
 def encode_event(event: Any, asynchronous: bool = False) -> bytes:
     """The Invoke request body: JSON, at most 6 MB (1 MB for InvocationType Event), as the
     Lambda API requires."""
-    if isinstance(event, (bytes, bytearray)):
+    if isinstance(event, (bytes, bytearray)):  # the caller's own bytes: parse to check them
         body = bytes(event)
-    else:
+        _check_json(body)
+    else:  # serialised here: one pass, with NaN and Infinity refused as they go
         try:
-            body = json.dumps(event).encode()
+            body = json.dumps(event, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
+            if isinstance(exc, ValueError) and "Out of range float" in str(exc):
+                _check_json(json.dumps(event).encode())  # names the token (errors only)
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: the event is not JSON ({exc})"
             ) from None
+    if asynchronous and len(body) > ASYNC_REQUEST_MAX_BYTES:
+        raise RequestEntityTooLargeException(
+            f"{len(body)} byte payload is too large for the Event invocation type "
+            f"(limit {ASYNC_REQUEST_MAX_BYTES} bytes)"
+        )
+    if len(body) >= REQUEST_MAX_BYTES:  # "must be smaller than 6291456": 6291456 is refused
+        raise RequestEntityTooLargeException(
+            f"Request must be smaller than {REQUEST_MAX_BYTES} bytes for the InvokeFunction "
+            "operation"
+        )
+    return body
+
+
+def _check_json(body: bytes) -> None:
+    """Refuse a body that is not JSON, as the service does."""
     try:
         json.loads(body, parse_constant=_not_json)
     except _NonStandardToken as exc:
@@ -64,17 +82,6 @@ def encode_event(event: Any, asynchronous: bool = False) -> bytes:
         raise InvalidRequestContentException(
             f"Could not parse request body into json: {exc}"
         ) from None
-    if asynchronous and len(body) > ASYNC_REQUEST_MAX_BYTES:
-        raise RequestEntityTooLargeException(
-            f"{len(body)} byte payload is too large for the Event invocation type "
-            f"(limit {ASYNC_REQUEST_MAX_BYTES} bytes)"
-        )
-    if len(body) >= REQUEST_MAX_BYTES:  # "must be smaller than 6291456": 6291456 is refused
-        raise RequestEntityTooLargeException(
-            f"Request must be smaller than {REQUEST_MAX_BYTES} bytes for the InvokeFunction "
-            "operation"
-        )
-    return body
 
 
 class _NonStandardToken(ValueError):
