@@ -497,14 +497,21 @@ class ExecutionEnvironment:
             if self.started:
                 return True
             self.started = True
-        instance_id = self.log_stream[-32:]
+        outcome = self._first_init("")
+        if not outcome.ok:
+            self.discarded = True
+        return outcome.ok
+
+    def _first_init(self, request_id: str) -> _InitOutcome:
+        """The environment's init phase: INIT_START, the init under the 10 s limit, and the
+        INIT_REPORT when it failed (its retry, if any, is the invoke's)."""
+        instance_id = self.log_stream[-32:]  # the stream's hex id names the sandbox
         self._platform(self.lines.init_start(self.runtime.runtime_version, instance_id))
-        outcome = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, "")
+        outcome = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, request_id)
         if not outcome.ok:
             report = (outcome.duration_ms, "init", outcome.status, outcome.error_type)
             self._platform(self.lines.init_report(*report))
-            self.discarded = True
-        return outcome.ok
+        return outcome
 
     # ------------------------------------------------------------- invoke
     def invoke(
@@ -535,20 +542,12 @@ class ExecutionEnvironment:
             if not self.started:
                 self.started = True
                 inv.cold = True
-                instance_id = self.log_stream[-32:]  # the stream's hex id names the sandbox
-                self._platform(self.lines.init_start(self.runtime.runtime_version, instance_id))
-                first = self._run_init("init", time.monotonic() + INIT_TIMEOUT_S, inv.request_id)
+                first = self._first_init(inv.request_id)
                 if self.closed:  # closed during its init: stopped, not failed
                     self._abort(inv)
                     return inv
                 if first.ok:
                     init_ms = first.duration_ms
-                else:
-                    self._platform(
-                        self.lines.init_report(
-                            first.duration_ms, "init", first.status, first.error_type
-                        )
-                    )
             t_start, mono_start = time.time(), time.monotonic()
             deadline = mono_start + timeout
             inv.deadline_ms = int((t_start + timeout) * 1000)
@@ -784,8 +783,10 @@ class ExecutionEnvironment:
                 return
             self.closed = True
         self._kill_runtime()
-        # A daemon of an earlier runtime that was reset may still carry the marker.
-        watchdog.kill_marked([watchdog.marker(self.log_stream)])
+        if isinstance(self.memory, CgroupMemory):
+            # Anything that escaped the cgroup still carries the marker. (Without a cgroup,
+            # every reset, this one included, has swept by it already.)
+            watchdog.kill_marked([watchdog.marker(self.log_stream)])
         self.server.close()
         path = getattr(self.memory, "path", None)
         self.memory.close()

@@ -30,7 +30,7 @@ from typing import Any
 from lambda_nb.engine.clock import Clock
 from lambda_nb.engine.destinations import RETRY_DELAYS, EventInvokeConfig, destination_record
 from lambda_nb.engine.errors import TooManyRequestsException
-from lambda_nb.engine.records import AsyncRequest, Invocation
+from lambda_nb.engine.records import AsyncRequest, AsyncStatus, Invocation
 
 THROTTLE_BACKOFF_FIRST, THROTTLE_BACKOFF_MAX = 1.0, 300.0
 logger = logging.getLogger("lambda_nb")
@@ -80,13 +80,13 @@ class EventQueue:
         self._schedule(request, request.enqueued_at, "queued")
         return request
 
-    def _schedule(self, request: AsyncRequest, at: float, status: str) -> None:
+    def _schedule(self, request: AsyncRequest, at: float, status: AsyncStatus) -> None:
         with self._cv:
             gone = request.generation != self._generation.get(request.function_name, 0)
             if self._closed or gone:
                 self._drop(request)
                 return
-            request.status = status  # type: ignore[assignment]  # one of AsyncStatus
+            request.status = status
             heapq.heappush(self._heap, _Due(at, next(self._seq), request))
             if self._scheduler is None:
                 self._scheduler = threading.Thread(
@@ -150,32 +150,34 @@ class EventQueue:
         if retries_done >= config.maximum_retry_attempts:
             self._end(request, "failed", "RetriesExhausted", inv)
             return
-        at = self.clock.now() + RETRY_DELAYS[min(retries_done, len(RETRY_DELAYS) - 1)]
-        if at - request.enqueued_at > config.maximum_event_age:
-            self._end(request, "expired", "EventAgeExceeded", inv)
-            return
-        self._schedule(request, at, "retrying")
+        delay = RETRY_DELAYS[min(retries_done, len(RETRY_DELAYS) - 1)]
+        self._again(request, delay, "retrying", config)
 
     def _throttled(self, request: AsyncRequest, config: EventInvokeConfig) -> None:
-        if self.hooks.reserved(request.function_name) == 0:
-            self._end(request, "failed", "ZeroReservedConcurrency", None)
-            return
+        """Back to the queue with backoff; the next attempt sees a reserved concurrency of 0."""
         delay = min(THROTTLE_BACKOFF_FIRST * 2**request.throttles, THROTTLE_BACKOFF_MAX)
         request.throttles += 1
+        self._again(request, delay, "retrying" if request.attempts else "queued", config)
+
+    def _again(
+        self, request: AsyncRequest, delay: float, status: AsyncStatus, config: EventInvokeConfig
+    ) -> None:
+        """Queue the event again in `delay` seconds of Lambda time, unless it would be older
+        than its maximum age by then: then it ends now, with its last response if any."""
         at = self.clock.now() + delay
         if at - request.enqueued_at > config.maximum_event_age:
             last = request.attempts[-1] if request.attempts else None
             self._end(request, "expired", "EventAgeExceeded", last)
             return
-        self._schedule(request, at, "queued" if not request.attempts else "retrying")
+        self._schedule(request, at, status)
 
     # ------------------------------------------------------------- outcome
     def _end(
-        self, request: AsyncRequest, status: str, condition: str, last: Invocation | None
+        self, request: AsyncRequest, status: AsyncStatus, condition: str, last: Invocation | None
     ) -> None:
         """The event is done: tell its destination, then wake whoever waits on it (whatever
         the delivery does: a record it cannot deliver is lost, as on AWS)."""
-        request.status = status  # type: ignore[assignment]  # one of AsyncStatus
+        request.status = status
         request.condition = condition
         try:
             config = self.hooks.config(request.function_name)

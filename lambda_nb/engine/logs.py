@@ -91,7 +91,7 @@ class LogCollector:
         # a thread blocked in select, which then slept out its timeout (a 1 s stall per reset).
         self._wake_r, self._wake_w = os.pipe()
         self._sel.register(self._wake_r, selectors.EVENT_READ)
-        self._thread_done = False
+        self._closed = False
         self._line_since: dict[int, float] = {}  # fd -> when its unfinished line began
         self._pending: list[tuple[float, int, LogRecord]] = []  # heap by timestamp
         self._seq = itertools.count()
@@ -173,9 +173,9 @@ class LogCollector:
 
     def close(self) -> None:
         """Read what is left and release the pipes (the process is gone). Idempotent."""
-        if self._thread_done:
+        if self._closed:
             return
-        self._thread_done = True
+        self._closed = True
         self.drain(final=True)
         with self._lock:
             for fd in list(self._open):

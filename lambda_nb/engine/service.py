@@ -16,7 +16,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,10 @@ class FunctionRevision:
 
 def _provisioned(env: ExecutionEnvironment) -> bool:
     return env.initialization_type == "provisioned-concurrency"
+
+
+def _ready_provisioned(rev: FunctionRevision) -> list[ExecutionEnvironment]:
+    return [e for e in rev.environments if _provisioned(e) and not e.discarded]
 
 
 class LambdaService:
@@ -176,11 +180,9 @@ class LambdaService:
                 if last.code_sha256 == latest.code_sha256:
                     return last.version
             number = str(len(versions) + 1)
-            versions[number] = FunctionRevision(
-                latest.config, latest.revision, latest.task_root, latest.runtime,
-                code_file=latest.code_file, version=number, description=description,
-                code_sha256=latest.code_sha256,
-            )  # fmt: skip
+            versions[number] = replace(
+                latest, version=number, description=description, environments=[]
+            )
             return number
 
     def versions(self, name: str) -> list[str]:
@@ -264,7 +266,7 @@ class LambdaService:
             failed = [env for env in new if env.discarded]
         for env in failed:
             env.close()
-        return len([e for e in rev.environments if _provisioned(e) and not e.discarded])
+        return len(_ready_provisioned(rev))
 
     # -------------------------------------------------------------- invoke
     def history(self, name: str) -> list[Invocation]:
@@ -403,10 +405,7 @@ class LambdaService:
     def provisioned(self, name: str) -> int:
         """How many provisioned environments the function's versions have."""
         with self._lock:
-            versions = list(self._versions.get(name, {}).values())
-            return sum(
-                1 for v in versions for e in v.environments if _provisioned(e) and not e.discarded
-            )
+            return sum(len(_ready_provisioned(v)) for v in self._versions.get(name, {}).values())
 
     def acquire(self, rev: FunctionRevision) -> ExecutionEnvironment:
         """An idle environment of this revision, or a new one (concurrency = more environments);
@@ -508,8 +507,9 @@ def _fingerprint(config: FunctionConfig, files: dict[str, str | bytes]) -> str:
     digest = hashlib.sha256(repr(config).encode())
     for rel in sorted(files):
         content = files[rel]
-        digest.update(rel.encode() + b"\0")
-        digest.update(content if isinstance(content, bytes) else content.encode("utf-8"))
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        digest.update(f"{rel}\0{len(data)}\0".encode())  # lengths keep file boundaries apart
+        digest.update(data)
     return digest.hexdigest()
 
 
