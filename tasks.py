@@ -19,8 +19,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent
+
+
+def _bin(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+BIN = _bin(VENV)
 PYTHON = BIN / "python"
 EXTRAS = "test"  # includes lab, jupyter and ric
 LAB_VENV = ROOT / ".venv-lab"
@@ -55,9 +61,6 @@ def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
     _run("apt-get", "update", "-qq", env=env)
     _run("apt-get", "install", "-y", "-qq", *missing, env=env)
 
-
-def _bin(venv: Path) -> Path:
-    return venv / ("Scripts" if os.name == "nt" else "bin")
 
 
 def _venv(venv: Path, extras: str) -> None:
