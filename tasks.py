@@ -49,7 +49,8 @@ AWS_NODE_RIC_PACKAGES = (
 
 def _run(*cmd: str | Path, **kw: object) -> None:
     print("+", " ".join(map(str, cmd)), flush=True)
-    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)  # type: ignore[arg-type]
+    kw.setdefault("cwd", ROOT)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)  # type: ignore[call-overload]
 
 
 def _have_system_packages(root_needed: list[tuple[str, str]]) -> None:
@@ -221,13 +222,60 @@ def _junit_failures(junit: Path) -> list[str]:
     return ids
 
 
+# The fast suite a normal user runs in CI (the sandbox's unprivileged mode, files owned by
+# someone else, no pyenv): everything but the browser tests and the install matrix.
+NORMAL_USER = "lambda-nb-ci"
+FAST_SUITE = ["-m", "not browser", "--ignore=tests/test_install.py"]
+
+
+def test_as_user(*pytest_args: str) -> None:
+    """As root: run the fast suite as a normal user created for the purpose, from a copy of
+    this working tree in that user's home, with Debian's python3 (root's pyenv is not theirs).
+
+    Root and a normal user see different machines: user namespaces without privilege, no
+    cgroup to write, other people's files. CI runs this after the whole suite as root.
+    """
+    if os.name == "nt" or os.geteuid() != 0:
+        sys.exit("test-as-user creates a user: run it as root (a normal user runs `test`)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    python3 = "/usr/bin/python3"
+    if subprocess.call([python3, "-m", "ensurepip", "--version"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL) != 0:  # fmt: skip
+        _run("apt-get", "update", "-qq", env=env)
+        _run("apt-get", "install", "-y", "-qq", "python3-venv", env=env)
+    if subprocess.call(["id", "-u", NORMAL_USER], stdout=subprocess.DEVNULL) != 0:
+        _run("useradd", "--create-home", "--shell", "/bin/bash", NORMAL_USER)
+    home = Path("/home") / NORMAL_USER
+    copy = home / "lambda_nb"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, check=True, capture_output=True).stdout  # fmt: skip
+    for rel in filter(None, listed.decode().split("\0")):
+        src, dst = ROOT / rel, copy / rel
+        if src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    _run("chown", "-R", f"{NORMAL_USER}:{NORMAL_USER}", copy)
+    # The machine's own settings (proxy, CA bundles, pip and npm options) pass through; what
+    # names root or root's interpreters does not.
+    own = {"HOME", "USER", "LOGNAME", "PATH", "SHELL", "MAIL", "PWD", "OLDPWD", "VIRTUAL_ENV"}
+    user_env = {k: v for k, v in os.environ.items() if k not in own and "PYENV" not in k}
+    user_env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"  # where runuser is
+    argv = ["runuser", "-u", NORMAL_USER, "--", "env", f"HOME={home}", f"USER={NORMAL_USER}",
+            "PATH=/usr/local/bin:/usr/bin:/bin",
+            python3, "tasks.py", "test", *(pytest_args or FAST_SUITE)]  # fmt: skip
+    print(f"test-as-user: the fast suite as {NORMAL_USER!r} in {copy}", flush=True)
+    subprocess.run(argv, cwd=copy, env=user_env, check=True)
+
+
 def bench() -> None:
     venv()
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         _run(PYTHON, script)
 
 
-TASKS = {"venv": venv, "lab": lab, "test": test, "bench": bench}
+TASKS = {
+    "venv": venv, "lab": lab, "test": test, "test-as-user": test_as_user, "bench": bench,
+}  # fmt: skip
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
