@@ -289,7 +289,7 @@ def record(
 ) -> Invocation:
     """An Invocation from Invoke's reply: status from FunctionError and the error type, the
     payload, and the log tail as records with the REPORT parsed."""
-    body = reply.get("Payload")
+    body: Any = reply.get("Payload")
     raw: bytes = body.read() if hasattr(body, "read") else (body or b"")
     tail = log_tail.parse(reply.get("LogResult"), time.time())
     data: Any = None
@@ -314,9 +314,10 @@ def record(
         invoked_function_arn=f"{arn}:{qualifier}" if arn and qualifier else arn,
         timeout=float(config.get("Timeout") or (local.timeout if local else 0)),
         memory_size=int(
-            config.get("MemorySize") or (report.memory_size_mb if report else 0)
+            config.get("MemorySize")
+            or (report.memory_size_mb if report else 0)
             or (local.memory if local else 0)
-        ),  # fmt: skip
+        ),
         started_at=started,
         raw_payload=raw,
         logs=tail.records,
@@ -325,7 +326,8 @@ def record(
         log_result=reply.get("LogResult"),
     )
     if reply.get("FunctionError"):
-        inv.error = data if isinstance(data, dict) else {"errorMessage": raw.decode("utf-8", "replace")}
+        text = raw.decode("utf-8", "replace")
+        inv.error = data if isinstance(data, dict) else {"errorMessage": text}
         inv.status = _status(inv.error.get("errorType"), report)
     else:
         inv.payload = data

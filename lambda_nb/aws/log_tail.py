@@ -3,7 +3,8 @@ records and a REPORT, so a remote invocation is drawn by the same views as a loc
 
 The tail is the last 4 KB of the invocation's log as text, without CloudWatch's timestamps:
 one line per record for prints; a Python logging record that spans lines (an error with its
-traceback) keeps its continuation lines, which start with whitespace or `Traceback`. Platform
+traceback) keeps its continuation lines, which start with whitespace (the runtime indents
+traceback lines with no-break spaces) or `Traceback`. Platform
 lines are recognised in both log formats: Text (`START RequestId: ...`, `REPORT ...`;
 lambda-runtime.md 4.1) and JSON (`{"type": "platform.report", ...}`; lambda-runtime.md 4.7).
 Plain Python: no boto3.
@@ -27,7 +28,7 @@ _PLATFORM = re.compile(
     r"RESTORE_START |RESTORE_REPORT |EXTENSION\t|TELEMETRY\t|RequestId: \S+ Error: |"
     r"\S+Z \S+ Task timed out after )"
 )
-_PY_LEVEL = re.compile(r"^\[(?P<level>[A-Z]+)\]\t")
+_PY_LEVEL = re.compile(r"^\[(?P<level>[A-Z]+)\][\t ]")  # `[ERROR] Type: msg` has a space
 _NODE_LEVEL = re.compile(r"^\d{4}-\d\d-\d\dT\S*\t\S+\t(?P<level>[A-Z]+)\t")
 _REQUEST_ID = re.compile(r"RequestId: (?P<id>[0-9a-fA-F-]{8,})")
 
@@ -72,7 +73,8 @@ def parse(log_result: str | None, timestamp: float) -> Tail:
             and (line[:1].isspace() or line.startswith("Traceback"))
         ):  # fmt: skip
             last = records[-1]
-            records[-1] = LogRecord(last.timestamp, last.message + line + "\n", "runtime", last.level)
+            message = last.message + line + "\n"
+            records[-1] = LogRecord(last.timestamp, message, "runtime", last.level)
             continue
         records.append(LogRecord(timestamp, line + "\n", source, level))
     if truncated and records:

@@ -176,11 +176,14 @@ def _is_scalar(value: Any) -> bool:
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Plain words YAML 1.1 reads as null or booleans (an environment variable may be called NULL).
+_YAML_WORDS = frozenset({"null", "true", "false", "yes", "no", "on", "off", "y", "n"})
 
 
 def _key(key: Any) -> str:
     text = str(key)
-    return text if _PLAIN_KEY.match(text) else json.dumps(text)
+    plain = _PLAIN_KEY.match(text) and text.lower() not in _YAML_WORDS
+    return text if plain else json.dumps(text)
 
 
 def _scalar(value: Any) -> str:
@@ -209,7 +212,7 @@ def export(
     """Write `directory/template.yaml` and the code folder `directory/<name>/`; returns the
     template's path. A previous export there is replaced; anything else is left alone."""
     extra = extra or SamExport()
-    root = Path(directory).expanduser()
+    root = Path(directory).expanduser().absolute()
     root.mkdir(parents=True, exist_ok=True)
     name = rev.config.name
     files = package.entries(rev)
@@ -234,9 +237,7 @@ def export(
     _copy(files, code_dir)
     for layer, folder in zip(extra.layers, layer_dirs, strict=True):
         _copy(list(package._walk(layer.path)), folder)
-    data = template(
-        rev, f"{name}/", extra, layer_uris=[f"{d.name}/" for d in layer_dirs]
-    )
+    data = template(rev, f"{name}/", extra, layer_uris=[f"{d.name}/" for d in layer_dirs])
     header = (
         f"{MARK[2:]} {version} from function {name}, revision {rev.revision}.\n"
         "Build and deploy it with: sam build && sam deploy --guided"

@@ -193,7 +193,7 @@ def default_path(name: str, path: str | Path | None) -> Path:
     `./<name>.zip` (what `aws lambda create-function --zip-file fileb://<name>.zip` reads)."""
     if path is None:
         return Path.cwd() / f"{name}.zip"
-    dest = Path(path).expanduser()
+    dest = Path(path).expanduser().absolute()
     if dest.is_dir():
         return dest / f"{name}.zip"
     return dest
