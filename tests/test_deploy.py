@@ -277,6 +277,22 @@ def test_export_sam_layers_and_events_hooks(fn: Function, tmp_path: Path) -> Non
     assert props["Events"]["Queue"]["Properties"]["Queue"] == {"!GetAtt": "Queue.Arn"}
 
 
+def test_export_sam_layer_zip_is_copied_as_is(fn: Function, tmp_path: Path) -> None:
+    layer = tmp_path / "layer.zip"
+    with zipfile.ZipFile(layer, "w") as archive:
+        archive.writestr("python/shared.py", "X = 1\n")
+    template = sam.export(fn._revision, tmp_path / "out", sam.SamExport(layers=[sam.Layer(layer)]))
+    copied = tmp_path / "out" / f"{fn.name}-layer-1.zip"
+    assert copied.read_bytes() == layer.read_bytes()
+    assert f'ContentUri: "{copied.name}"' in template.read_text()
+    lint = cfn_lint(template)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    with pytest.raises(FileNotFoundError, match=r"no such folder or \.zip"):
+        sam.export(
+            fn._revision, tmp_path / "out", sam.SamExport(layers=[sam.Layer(tmp_path / "x")])
+        )
+
+
 def test_export_sam_replaces_its_own_export_only(
     fn: Function, service: LambdaService, tmp_path: Path
 ) -> None:
@@ -435,6 +451,18 @@ def test_deploy_refuses_a_zip_over_50_mb_before_any_call(fn: Function, aws: Any,
     assert caught.value.args[0].startswith("Zipped size must be smaller than 52428800 bytes")
     assert "sam deploy" in str(caught.value)  # and what to do instead
     assert calls == [] and aws.list_functions()["Functions"] == []
+
+
+def test_deploy_refuses_layers_it_cannot_publish_yet(
+    fn: Function, aws: Any, role: str, tmp_path: Path
+) -> None:
+    opt = tmp_path / "opt" / "python"
+    opt.mkdir(parents=True)
+    (opt / "shared.py").write_text("X = 1\n")
+    fn._revision.opt_dir = tmp_path / "opt"  # type: ignore[attr-defined]  # the packages field
+    with pytest.raises(remote.DeployError, match="does not publish layers yet"):
+        fn.deploy(role_arn=role)
+    assert aws.list_functions()["Functions"] == []
 
 
 def test_deploy_without_credentials(

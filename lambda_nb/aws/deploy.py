@@ -147,6 +147,14 @@ def deploy(
     configuration as GetFunctionConfiguration gives it."""
     say = progress or (lambda _text: None)
     name = rev.config.name
+    # INTEGRATION POINT (packages): layers would be published first (PublishLayerVersion) and
+    # their version ARNs passed as Layers=[...]. Until then a function with layers is refused
+    # here rather than deployed without them (it would fail on AWS at import).
+    if package.tree_size(getattr(rev, "opt_dir", None)) or getattr(rev, "layers", None):
+        raise DeployError(
+            f"{name}: fn.deploy() does not publish layers yet; fn.export_sam(directory) and "
+            "`sam build && sam deploy --guided` deploy the function with its layers"
+        )
     where = target(name, region, session)
     with tempfile.TemporaryDirectory(prefix="lambda_nb-deploy-") as tmp:
         zip_path = package.build(rev, Path(tmp) / f"{name}.zip")

@@ -57,6 +57,17 @@ class Layer:
     name: str = ""
 
 
+def revision_extra(rev: FunctionRevision) -> SamExport:
+    """What the revision brings besides its configuration.
+
+    INTEGRATION POINT (packages, triggers): the revision's layers go here, in merge order, as
+    `Layer(path)` (a folder or a .zip laid out as a Lambda layer), and its triggers as
+    `events` and `resources`. Until those land a revision has neither.
+    """
+    layers = getattr(rev, "layers", None) or ()
+    return SamExport(layers=[Layer(Path(p)) for p in layers])
+
+
 @dataclass
 class SamExport:
     """What goes into the template besides the function's own configuration."""
@@ -211,7 +222,7 @@ def export(
 ) -> Path:  # fmt: skip
     """Write `directory/template.yaml` and the code folder `directory/<name>/`; returns the
     template's path. A previous export there is replaced; anything else is left alone."""
-    extra = extra or SamExport()
+    extra = extra or revision_extra(rev)
     root = Path(directory).expanduser().absolute()
     root.mkdir(parents=True, exist_ok=True)
     name = rev.config.name
@@ -227,7 +238,10 @@ def export(
             "directory, or remove it"
         )
     code_dir = root / name
-    layer_dirs = [root / f"{name}-layer-{i}" for i in range(1, len(extra.layers) + 1)]
+    layer_dirs = [  # a layer .zip is copied as it is: SAM uploads a zip ContentUri unchanged
+        root / (f"{name}-layer-{i}" + (".zip" if layer.path.is_file() else ""))
+        for i, layer in enumerate(extra.layers, 1)
+    ]
     for folder in (code_dir, *layer_dirs):
         if folder.exists() and not ours:
             raise FileExistsError(
@@ -236,8 +250,14 @@ def export(
             )
     _copy(files, code_dir)
     for layer, folder in zip(extra.layers, layer_dirs, strict=True):
-        _copy(list(package._walk(layer.path)), folder)
-    data = template(rev, f"{name}/", extra, layer_uris=[f"{d.name}/" for d in layer_dirs])
+        if layer.path.is_file():
+            shutil.copyfile(layer.path, folder)
+        elif layer.path.is_dir():
+            _copy(list(package._walk(layer.path)), folder)
+        else:
+            raise FileNotFoundError(f"layer {layer.path}: no such folder or .zip")
+    uris = [d.name if d.suffix == ".zip" else f"{d.name}/" for d in layer_dirs]
+    data = template(rev, f"{name}/", extra, layer_uris=uris)
     header = (
         f"{MARK[2:]} {version} from function {name}, revision {rev.revision}.\n"
         "Build and deploy it with: sam build && sam deploy --guided"
@@ -250,6 +270,8 @@ def export(
 
 def _copy(files: list[package.Entry], dest: Path) -> None:
     """Replace `dest` with these files, modes normalised as in the zip."""
+    if dest.is_file():
+        dest.unlink()
     staging = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
