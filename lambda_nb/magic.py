@@ -423,6 +423,8 @@ class LambdaMagics(Magics):
         if args.asynchronous or args.count is not None:
             raise UsageError("--remote invokes once, synchronously: leave out --async and --count")
         inv = self._outside(fn.invoke_remote, event, args.qualifier)
+        # The view is a local one's; this line says where it ran (side by side, they look alike).
+        print(f"On AWS: {inv.invoked_function_arn or fn.name}")
         view = choose_view(f"{fn.name} on AWS", self.display, self.shell)
         self._finish(view, None, inv)
         if args.out:

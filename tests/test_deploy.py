@@ -732,6 +732,7 @@ def test_magic_package_export_deploy_invoke_remote(
         ip.run_line_magic("lambda", f"invoke {name} --remote -o remote_inv")
     inv = ip.user_ns["remote_inv"]
     assert inv.status == "error" and inv.invoked_function_arn == ip.user_ns["cfg"]["FunctionArn"]
+    assert cap.stdout == f"On AWS: {inv.invoked_function_arn}\n"
     (shown,) = [o.data for o in cap.outputs]
     assert "ValueError: boom" in shown["text/plain"] and "cell line 3" in shown["text/plain"]
     assert "ValueError" in shown["text/html"]
