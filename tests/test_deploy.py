@@ -248,6 +248,24 @@ def test_export_sam_passes_cfn_lint(
     assert (code / "helpers.py").read_text() == HELPERS
 
 
+@pytest.mark.parametrize(
+    ("runtime", "code"),
+    [("nodejs22.x", "export const handler = async () => 1;\n"), ("provided.al2023", "#!/bin/sh\n")],
+)
+def test_export_sam_other_runtimes_pass_cfn_lint(
+    make_function: Callable[..., Function], tmp_path: Path, runtime: str, code: str
+) -> None:
+    if runtime.startswith("nodejs") and shutil.which("node") is None:
+        pytest.skip("needs node")
+    f = make_function(code, runtime=runtime)
+    template = f.export_sam(tmp_path)
+    lint = cfn_lint(template)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert f'Runtime: "{runtime}"' in template.read_text()
+    if runtime.startswith("provided"):
+        assert stat.S_IMODE((tmp_path / f.name / "bootstrap").stat().st_mode) == 0o755
+
+
 def test_cfn_lint_catches_a_bad_template(fn: Function, tmp_path: Path) -> None:
     """The check above can fail: the same template with a memory size Lambda refuses."""
     template = fn.export_sam(tmp_path)
