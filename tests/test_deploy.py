@@ -410,10 +410,31 @@ def test_deploy_without_a_role_says_which_role(fn: Function, aws: Any) -> None:
     assert aws.list_functions()["Functions"] == []  # nothing published
 
 
-def test_deploy_with_a_role_lambda_cannot_assume(fn: Function, aws: Any) -> None:
+def test_deploy_with_a_role_lambda_cannot_assume(
+    fn: Function, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new role may take seconds to be assumable: that refusal is retried, then reported.
+    monkeypatch.setattr(remote, "ROLE_WAIT_S", 0.5)
+    monkeypatch.setattr(remote, "ROLE_RETRY_EVERY_S", 0.1)
+    calls: list[str] = []
     missing = "arn:aws:iam::123456789012:role/does-not-exist"
-    with pytest.raises(remote.DeployError, match="CreateFunction failed: InvalidParameterValue"):
-        fn.deploy(role_arn=missing)
+    with pytest.raises(remote.DeployError) as caught:
+        fn.deploy(role_arn=missing, session=recording_session(calls))
+    assert str(caught.value) == (
+        "CreateFunction failed: InvalidParameterValueException: The role defined for the "
+        "function cannot be assumed by Lambda."
+    )
+    assert calls.count("CreateFunction") > 1
+    assert aws.list_functions()["Functions"] == []
+
+
+def test_deploy_passes_on_aws_validation_in_its_words(fn: Function, aws: Any) -> None:
+    with pytest.raises(remote.DeployError) as caught:
+        fn.deploy(role_arn="r1")
+    assert str(caught.value).startswith(
+        "CreateFunction failed: ValidationException: 1 validation error detected: Value 'r1' at "
+        "'role' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+    )  # sandbox-and-packages.md 3.2 (moto mirrors AWS's text)
     assert aws.list_functions()["Functions"] == []
 
 

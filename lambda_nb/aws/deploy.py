@@ -62,6 +62,10 @@ REGION_HELP = (
     "`aws configure set region us-east-1`"
 )
 Progress = Callable[[str], None]
+# IAM is eventually consistent: a role created seconds ago can be refused by CreateFunction
+# with this message for a while, so that refusal is retried for up to ROLE_WAIT_S.
+ROLE_NOT_ASSUMABLE = "cannot be assumed by Lambda"
+ROLE_WAIT_S, ROLE_RETRY_EVERY_S = 20.0, 2.0
 
 
 class DeployError(LambdaNbError):
@@ -170,10 +174,19 @@ def deploy(
         if not role_arn:
             raise DeployError(f"{name}: fn.deploy() {ROLE_HELP}")
         say(f"Creating {name} in {where.region}…")
-        _call(
-            "CreateFunction", client.create_function, FunctionName=name, Role=role_arn,
-            Code={"ZipFile": code}, Architectures=architectures, **settings,
-        )  # fmt: skip
+        deadline = time.monotonic() + ROLE_WAIT_S
+        while True:
+            try:
+                _call(
+                    "CreateFunction", client.create_function, FunctionName=name, Role=role_arn,
+                    Code={"ZipFile": code}, Architectures=architectures, **settings,
+                )  # fmt: skip
+                break
+            except DeployError as exc:
+                if ROLE_NOT_ASSUMABLE not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                say("The role cannot be assumed yet (IAM takes a few seconds): retrying…")
+                time.sleep(ROLE_RETRY_EVERY_S)
         try:
             _wait(client, "function_active_v2", name)
         except DeployError:
