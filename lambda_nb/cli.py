@@ -3,8 +3,10 @@
 `lambda-nb invoke FILE --event EVENT` prints the log records (platform and application) to
 stderr as they are written and the response or error body (JSON) to stdout. Exit status:
 0 success, 1 function error, 2 usage error, 130 interrupted, 141 stdout closed early.
-`lambda-nb event ...` is the events catalog's own command line. The function options are
-declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
+`lambda-nb event ...` is the events catalog's own command line. `lambda-nb package|export|deploy
+FILE` take a handler file towards AWS: its deployment .zip, a SAM template, or the function
+created or updated on AWS (boto3, the `deploy` extra); exit 1 when that fails. The function
+options are declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
 """
 
 from __future__ import annotations
