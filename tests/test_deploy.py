@@ -438,6 +438,32 @@ def test_deploy_passes_on_aws_validation_in_its_words(fn: Function, aws: Any) ->
     assert aws.list_functions()["Functions"] == []
 
 
+def test_a_create_that_never_becomes_active_is_deleted(fn: Function, aws: Any, role: str) -> None:
+    """The active waiter sees State Failed (as Lambda reports a bad package): the function that
+    was just created is deleted again, and the error gives Lambda's StateReason."""
+    session = boto3.Session(region_name="eu-west-1")
+    created: list[bool] = []
+    session.events.register("after-call.lambda.CreateFunction", lambda **_: created.append(True))
+    failed = {
+        "Configuration": {
+            "FunctionName": fn.name, "State": "Failed", "StateReasonCode": "InvalidZipFileException",
+            "StateReason": "Could not unzip uploaded file. Please check your file, then try to upload again.",
+        }
+    }  # fmt: skip
+
+    def get_function(**_: Any) -> Any:  # only the waiter's polls, after the create
+        return (SimpleNamespace(status_code=200), failed) if created else None
+
+    session.events.register("before-call.lambda.GetFunction", get_function)
+    with pytest.raises(remote.DeployError) as caught:
+        fn.deploy(role_arn=role, session=session)
+    assert created and str(caught.value) == (
+        f"{fn.name}: waiting for function_active_v2 failed: Could not unzip uploaded file. "
+        "Please check your file, then try to upload again."
+    )
+    assert aws.list_functions()["Functions"] == []  # nothing half-published
+
+
 def test_a_failed_update_publishes_nothing(
     fn: Function, service: LambdaService, aws: Any, role: str
 ) -> None:
