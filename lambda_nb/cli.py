@@ -3,8 +3,10 @@
 `lambda-nb invoke FILE --event EVENT` prints the log records (platform and application) to
 stderr as they are written and the response or error body (JSON) to stdout. Exit status:
 0 success, 1 function error, 2 usage error, 130 interrupted, 141 stdout closed early.
-`lambda-nb event ...` is the events catalog's own command line. The function options are
-declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
+`lambda-nb event ...` is the events catalog's own command line. `lambda-nb package|export|deploy
+FILE` take a handler file towards AWS: its deployment .zip, a SAM template, or the function
+created or updated on AWS (boto3, the `deploy` extra); exit 1 when that fails. The function
+options are declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
 """
 
 from __future__ import annotations
@@ -62,7 +64,46 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "event", help="build a sample event (see `lambda-nb event --help`)", add_help=False
     )
+    _add_aws_commands(sub)
     return parser
+
+
+def _add_aws_commands(sub: Any) -> None:
+    """`package`, `export`, `deploy`: FILE with the function options, taken towards AWS."""
+
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=description)
+        p.add_argument("file", metavar="FILE", help="the handler module, e.g. lambda_function.py")
+        return p
+
+    p = command(
+        "package", "build the deployment .zip",
+        "Build FILE's deployment package: the .zip `aws lambda create-function --zip-file` "
+        "takes. Prints its path.",
+    )  # fmt: skip
+    p.add_argument(
+        "--output", "-o", metavar="PATH", help="the zip, or a folder (default ./NAME.zip)"
+    )
+    _function_options(p)
+    p = command(
+        "export", "write a SAM template and the code folder",
+        "Write DIR/template.yaml and the code folder it names, for `sam build && sam deploy`.",
+    )  # fmt: skip
+    p.add_argument("directory", metavar="DIR", help="the folder to write into")
+    _function_options(p)
+    p = command(
+        "deploy", "create or update the function on AWS",
+        "Create or update FILE's function on AWS with boto3 and your own credentials, wait until "
+        "it is active, print its FunctionConfiguration (JSON) to stdout.",
+    )  # fmt: skip
+    options.add_deploy_args(p)
+    _function_options(p)
+
+
+def _function_options(parser: argparse.ArgumentParser) -> None:
+    for option in options.FUNCTION:
+        parser.add_argument(*option.flags, **option.kwargs())
+    parser.add_argument("--name", metavar="N", help="function name (default: my-function)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +127,8 @@ def _main(args_list: list[str]) -> int:
     except SystemExit as exc:  # argparse: --help/--version exit 0, errors exit 2
         return int(exc.code or 0)
     try:
+        if args.command in ("package", "export", "deploy"):
+            return _to_aws(args)
         return _invoke(args)
     except CommandError as exc:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
@@ -158,6 +201,41 @@ def _invoke(args: argparse.Namespace) -> int:
     sys.stdout.write(payload_json(inv) + "\n")
     sys.stdout.flush()
     return EXIT_OK if inv.status == "success" else EXIT_FUNCTION_ERROR
+
+
+def _to_aws(args: argparse.Namespace) -> int:
+    """package / export / deploy FILE: the result on stdout, a failure on stderr (exit 1)."""
+    import json
+
+    from lambda_nb.commands import deploy_summary, export_summary
+    from lambda_nb.engine.errors import ConfigError, LambdaNbError
+    from lambda_nb.function import Function
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    try:
+        fn = Function.from_file(path, **_options(args))
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        if args.command == "package":
+            sys.stdout.write(f"{fn.package(args.output)}\n")
+        elif args.command == "export":
+            template = fn.export_sam(args.directory)
+            print(export_summary(template), file=sys.stderr)
+            sys.stdout.write(f"{template}\n")
+        else:
+            print(f"Deploying {fn.name} to AWS…", file=sys.stderr)
+            config = fn.deploy(args.role, args.region)
+            print(deploy_summary(config), file=sys.stderr)
+            sys.stdout.write(json.dumps(config, indent=2, default=str) + "\n")
+    except (LambdaNbError, ImportError, OSError) as exc:
+        print(f"lambda-nb {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FUNCTION_ERROR
+    finally:
+        fn.close()
+    return EXIT_OK
 
 
 def _invoke_model(fn: Any, event: Any, args: argparse.Namespace, printer: _LogPrinter) -> int:

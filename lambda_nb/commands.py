@@ -265,3 +265,27 @@ def describe_alias(fn: Any, name: str) -> str:
     alias = fn.aliases[name]
     split = "".join(f", {weight:.0%} to version {v}" for v, weight in alias.routing.items())
     return f"{fn.name}:{name} -> version {alias.version}{split}"
+
+
+# ------------------------------------------------------------------ the way out to AWS
+def package_summary(name: str, path: Path) -> str:
+    """One line about a deployment package: where, how big, its CodeSha256 (as AWS shows it)."""
+    from lambda_nb.engine.package import code_sha256
+
+    return (
+        f"{name}: {path} ({path.stat().st_size:,} bytes, CodeSha256 {code_sha256(path)}); "
+        f"aws lambda create-function --function-name {name} --zip-file fileb://{path} ..."
+    )
+
+
+def export_summary(template: Path) -> str:
+    return f"Wrote {template}; then: cd {template.parent} && sam build && sam deploy --guided"
+
+
+def deploy_summary(config: Mapping[str, Any]) -> str:
+    """One line from a FunctionConfiguration."""
+    return (
+        f"Deployed {config.get('FunctionName')}: {config.get('FunctionArn')} "
+        f"({config.get('Runtime')}, {config.get('State')}, last update "
+        f"{config.get('LastUpdateStatus')}, CodeSha256 {config.get('CodeSha256')})"
+    )

@@ -75,6 +75,7 @@ class Function:
         # The service keeps the history; the handle holds on to it, so it stays readable
         # after `close()`.
         self.history: list[records.Invocation] = service.history(name)
+        self._remote: Any = None  # where deploy() put it (lambda_nb.aws.deploy.Target)
 
     # ------------------------------------------------------------ creation
     @classmethod
@@ -344,6 +345,54 @@ class Function:
             "revision": "Int64",
         }
         return frame.astype(dtypes)
+
+    # ------------------------------------------ the way out to AWS (package, export, deploy)
+    def package(self, path: str | Path | None = None) -> Path:
+        """The deployment .zip of the current revision, as `aws lambda create-function
+        --zip-file` takes it: code and installed requirements at the root, POSIX modes, the
+        same bytes for the same code. Written to `path` (a file, or a folder for
+        `<name>.zip`), by default `./<name>.zip`. Over 250 MB unzipped: AWS's error."""
+        from lambda_nb.engine import package
+
+        return package.build(self._revision, package.default_path(self.name, path))
+
+    def export_sam(self, directory: str | Path) -> Path:
+        """`directory/template.yaml` (a SAM template that cfn-lint accepts) and the code folder
+        it names, ready for `sam build && sam deploy --guided`. Returns the template's path."""
+        from lambda_nb import __version__
+        from lambda_nb.aws import sam
+
+        return sam.export(self._revision, directory, version=__version__)
+
+    def deploy(
+        self, role_arn: str | None = None, region: str | None = None, session: Any = None
+    ) -> dict[str, Any]:
+        """Create or update this function on AWS with boto3 (the `deploy` extra), using your
+        own credentials (or `session`, a boto3.Session), and wait until it is Active with its
+        update Successful. Returns its FunctionConfiguration. `role_arn` is the execution role
+        Lambda assumes (needed to create; an update keeps the current one when None)."""
+        from lambda_nb.aws import deploy
+
+        target, config = deploy.deploy(
+            self._revision, role_arn=role_arn, region=region, session=session
+        )
+        self._remote = target
+        return config
+
+    def invoke_remote(
+        self, event: Any = None, qualifier: str | None = None, region: str | None = None,
+        session: Any = None,
+    ) -> records.Invocation:  # fmt: skip
+        """Invoke the function deployed on AWS (RequestResponse, LogType Tail) and return its
+        Invocation: the real response or error and the real log tail, in the same views as a
+        local invoke. Uses the region and session of the last `deploy()`, unless given."""
+        from lambda_nb.aws import deploy
+
+        target = self._remote
+        if target is None or region is not None or session is not None:
+            target = deploy.target(self.name, region=region, session=session)
+        rev = self.service.revision(self.name)
+        return deploy.invoke(target, event, qualifier, rev, record_class=Invocation)
 
     def reset(self) -> None:
         """End this function's environments: the next invoke is a cold start."""

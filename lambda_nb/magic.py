@@ -161,6 +161,10 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         "--concurrency", metavar="C", type=int, default=4,
         help="a burst's callers at once (default 4)",
     )  # fmt: skip
+    p.add_argument(
+        "--remote", action="store_true",
+        help="invoke the function deployed on AWS (%%lambda deploy), shown as a local invoke",
+    )  # fmt: skip
     out(p, "Invocation (AsyncRequest with --async, the list of results with --count)")
     command("list", "the functions defined in this kernel")
     for name, text in [
@@ -200,6 +204,20 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p = command("playground", "try a function: catalog templates, a JSON editor, an Invoke button")
     p.add_argument("name", metavar="NAME", help="a function's name")
     out(p, "Playground")
+    # ---- the way out to AWS
+    p = command("package", "the deployment .zip of a function (code and requirements at its root)")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument(
+        "path", nargs="?", metavar="PATH", help="the zip, or a folder (default ./NAME.zip)"
+    )
+    out(p, "zip's path")
+    p = command("export", "a SAM template and the code folder, for sam build and sam deploy")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument("directory", metavar="DIR", help="the folder to write template.yaml into")
+    p = command("deploy", "create or update a function on AWS (boto3, your own credentials)")
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    options.add_deploy_args(p)
+    out(p, "FunctionConfiguration")
     command("events", "the sample-event catalog")
     p = command(
         "event",
@@ -342,7 +360,8 @@ class LambdaMagics(Magics):
             raise UsageError(
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
                 "playground NAME, reset NAME, configure NAME, publish NAME, "
-                "alias NAME ALIAS VERSION, events, event SOURCE.TYPE, help [COMMAND]"
+                "alias NAME ALIAS VERSION, package NAME, export NAME DIR, deploy NAME, "
+                "events, event SOURCE.TYPE, help [COMMAND]"
             )
         if self._help(tokens):
             return
@@ -380,12 +399,55 @@ class LambdaMagics(Magics):
             fn = self._function(args.name)
             fn.reset()
             print(f"Reset {fn.name}: its environments ended; the next invoke is cold")
+        elif args.command in ("package", "export", "deploy"):
+            self._to_aws(args)
+
+    # ---- the way out to AWS: package, export, deploy, invoke --remote
+    def _to_aws(self, args: argparse.Namespace) -> None:
+        fn = self._function(args.name)
+        result: Any
+        if args.command == "package":
+            result = self._outside(fn.package, args.path)
+            print(commands.package_summary(fn.name, result))
+        elif args.command == "export":
+            result = self._outside(fn.export_sam, args.directory)
+            print(commands.export_summary(result))
+        else:
+            print(f"Deploying {fn.name} to AWS…")
+            result = self._outside(fn.deploy, args.role, args.region)
+            print(commands.deploy_summary(result))
+        if getattr(args, "out", None):
+            self.shell.user_ns[args.out] = result
+
+    def _invoke_remote(self, fn: Function, event: Any, args: argparse.Namespace) -> None:
+        if args.asynchronous or args.count is not None:
+            raise UsageError("--remote invokes once, synchronously: leave out --async and --count")
+        inv = self._outside(fn.invoke_remote, event, args.qualifier)
+        # The view is a local one's; this line says where it ran (side by side, they look alike).
+        print(f"On AWS: {inv.invoked_function_arn or fn.name}")
+        view = choose_view(f"{fn.name} on AWS", self.display, self.shell)
+        self._finish(view, None, inv)
+        if args.out:
+            self.shell.user_ns[args.out] = inv
+        if self.raise_on_error and inv.status != "success":
+            raise FunctionFailed(function_failed_message(inv))
+
+    def _outside(self, func: Callable[..., Any], *args: Any) -> Any:
+        """`_guard`, and also what talking to files and AWS adds: a missing extra (boto3), a
+        folder that is not ours. One clear line, no traceback."""
+        try:
+            return self._guard(func, *args)
+        except (ImportError, OSError) as exc:
+            raise UsageError(str(exc)) from None
 
     def _invoke_command(self, args: argparse.Namespace) -> None:
         """`%lambda invoke`: once (live view), queued (--async), or a burst (--count)."""
         fn = self._function(args.name)
         event = self._event(args.event)
         result: Any
+        if args.remote:
+            self._invoke_remote(fn, event, args)
+            return
         if args.asynchronous:
             result = self._guard(fn.invoke_async, event, args.qualifier)
             print(f"202 Accepted: {fn.name} request {result.request_id} is {result.status}")

@@ -164,6 +164,22 @@ FUNCTION: tuple[Option, ...] = (
 )
 
 
+# Taking a function to AWS (`%lambda deploy`, `lambda-nb deploy`): boto3's own settings.
+ROLE = Option(
+    ("--role",),
+    "the execution role's ARN, which Lambda assumes (needed to create the function)",
+    metavar="ARN",
+)
+REGION = Option(("--region",), "the AWS region (default: your profile's)", metavar="R")
+DEPLOY: tuple[Option, ...] = (ROLE, REGION)
+
+
+def add_deploy_args(parser: argparse.ArgumentParser) -> None:
+    """Add --role and --region (the magic's `deploy` and the CLI's `deploy`)."""
+    for option in DEPLOY:
+        parser.add_argument(*option.flags, **option.kwargs())
+
+
 def function_args(func: F) -> F:
     """Decorate a magic with an IPython `@argument` per option, as `script_args` does.
 
