@@ -37,7 +37,7 @@ def runtime_names() -> list[str]:
     """The runtimes a function can have here: this machine's python3.X, Node.js, custom."""
     from lambda_nb.runtimes import registry
 
-    pythons = sorted(registry.pythons_on_path(), key=lambda n: tuple(map(int, n[6:].split("."))))
+    pythons = sorted(registry.pythons(), key=lambda n: tuple(map(int, n[6:].split("."))))
     return [*pythons, *registry.NODE_RUNTIMES, *registry.PROVIDED_RUNTIMES]
 
 

@@ -201,8 +201,8 @@ class ExecutionEnvironment:
     def _environ(self, telemetry_fd: int) -> dict[str, str]:
         cfg = self.config
         env = {k: os.environ[k] for k in _PASSTHROUGH_ENV if k in os.environ}
-        interpreter = self.runtime.command(self.task_root)[0]
-        lang_bin = os.path.dirname(interpreter) if self.runtime.family != "provided" else ""
+        interpreter = self.runtime.interpreter  # node's folder, not the bootstrap's /bin/sh
+        lang_bin = os.path.dirname(interpreter) if interpreter else ""
         env["PATH"] = f"{lang_bin}:{_LAMBDA_PATH}" if lang_bin else _LAMBDA_PATH
         env.update(
             {
