@@ -81,21 +81,39 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[node_binaries.DownloadPro
 def test_node_is_downloaded_once_then_runs_from_the_cache(
     make_function, node_cache, no_node_on_path, downloads, major: int
 ) -> None:
-    first = make_function(NODE_CODE, runtime=f"nodejs{major}.x")
+    """Two kernels asking at once on an empty cache: one download, under the lock, which the
+    other waits for and takes; later functions of that version reuse it."""
+    results: list[object] = []
+
+    def resolve() -> None:
+        try:
+            results.append(node_binaries.find_node(major))
+        except Exception as exc:  # the assertion below shows it
+            results.append(exc)
+
+    threads = [threading.Thread(target=resolve) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert len(results) == 2 and results[0] == results[1], results
     finished = [s for s in downloads if s.finished]
     assert len(finished) == 1, downloads  # the module's cache was empty for this major
     step = finished[0]
     assert step.version.startswith(f"{major}.") and step.total > 10_000_000
     assert step.path == str(node_cache / "node" / step.version / "bin" / "node")
+    assert results[0] == (step.path, tuple(map(int, step.version.split("."))))
     assert downloads[0].done == 0  # "Downloading Node.js ..." came first, then the bytes
     assert not list((node_cache / "node").glob(".tmp-*"))  # nothing half-unpacked is left
-    inv = first.invoke({})
-    assert inv.status == "success", inv.log_text()
-    assert inv.payload["version"] == f"v{step.version}"
+    kept = sorted(str(p.relative_to(node_cache)) for p in node_cache.rglob(f"{step.version}/*"))
+    assert kept == [f"node/{step.version}/LICENSE", f"node/{step.version}/bin"]
 
     downloads.clear()
-    again = make_function(NODE_CODE, runtime=f"nodejs{major}.x")
-    assert again.invoke({}).payload["version"] == f"v{step.version}"
+    for _ in range(2):
+        fn = make_function(NODE_CODE, runtime=f"nodejs{major}.x")
+        inv = fn.invoke({})
+        assert inv.status == "success", inv.log_text()
+        assert inv.payload["version"] == f"v{step.version}"
     assert downloads == []  # reused, not fetched again
 
 
@@ -114,32 +132,6 @@ def test_the_node_version_is_the_one_named(make_function, node_cache, runtime: s
     start = next(r.message for r in inv.logs if r.message.startswith("INIT_START"))
     minor = inv.payload["version"].split(".")[1]
     assert start.startswith(f"INIT_START Runtime Version: nodejs:{major}.v{minor}\t")
-
-
-@needs_node_package
-def test_two_kernels_starting_one_version_download_it_once(
-    no_node_on_path, downloads, tmp_path, monkeypatch
-) -> None:
-    """Two resolutions at once on an empty cache: one download, under the lock; the other
-    waits and takes the result."""
-    monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(tmp_path / "cache"))
-    results: list[object] = []
-
-    def resolve() -> None:
-        try:
-            results.append(node_binaries.find_node(20))
-        except Exception as exc:  # the assertion below shows it
-            results.append(exc)
-
-    threads = [threading.Thread(target=resolve) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert len(results) == 2 and results[0] == results[1], results
-    path, version = results[0]  # type: ignore[misc]
-    assert version[0] == 20 and Path(path).is_file()
-    assert len([s for s in downloads if s.finished]) == 1
 
 
 def test_offline_without_the_version_is_a_clear_error(
