@@ -3,8 +3,7 @@
 Node.js: nodejs20.x, 22.x and 24.x run on Node 20, 22 and 24. A major the machine lacks is
 downloaded for real from the npm registry, once, into a cache shared by this module's tests
 (a temporary one: the first test that needs a version downloads it, the others reuse it).
-Python: python3.X runs on a 3.X from PATH or pyenv; python3.8 and older are refused with AWS's
-wording. Offline means a registry URL on a port nobody listens on.
+Offline means a registry URL on a port nobody listens on. (Python minors: test_python_versions.py.)
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import sys
 import threading
@@ -22,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from lambda_nb.engine.errors import RuntimeNotFound
-from lambda_nb.options import runtime_names
 from lambda_nb.runtimes import node_binaries, registry
 
 NODE_CODE = """import { execSync } from "node:child_process";
@@ -169,76 +166,6 @@ def test_a_node_of_another_major_on_path_is_not_used(make_function, tmp_path, mo
     monkeypatch.setenv("LAMBDA_NB_NPM_REGISTRY", closed_port_url())
     with pytest.raises(RuntimeNotFound, match=r"`node` on PATH is 18\.20\.0"):
         make_function(NODE_CODE, runtime="nodejs22.x")
-
-
-# ---------------------------------------------------------------------------------- Python
-PY_CODE = """import os, sys
-def lambda_handler(event, context):
-    return {"version": list(sys.version_info[:2]), "env": os.environ["AWS_EXECUTION_ENV"],
-            "path": os.environ["PATH"].split(":")[0], "executable": sys.executable}
-"""
-PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-PYENV_MINORS = sorted(
-    {f"python{m.group(1)}" for p in (PYENV.iterdir() if PYENV.is_dir() else ())
-     if (m := re.fullmatch(r"(3\.\d+)\.\d+", p.name)) and int(m.group(1)[2:]) >= 9},
-    key=lambda n: int(n.split(".")[1]),
-)  # fmt: skip
-
-
-@pytest.mark.skipif(not PYENV_MINORS, reason="no pyenv Pythons on this machine")
-@pytest.mark.parametrize("runtime", PYENV_MINORS)
-def test_pyenv_pythons_are_found_without_pyenv_on_path(
-    make_function, monkeypatch, runtime: str
-) -> None:
-    """PATH without pyenv's shims: python3.X still comes from ~/.pyenv/versions/3.X.*."""
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    fn = make_function(PY_CODE, runtime=runtime)
-    inv = fn.invoke({})
-    assert inv.status == "success", inv.log_text()
-    assert inv.payload["version"] == [3, int(runtime.split(".")[1])]
-    assert inv.payload["env"] == f"AWS_Lambda_{runtime}"
-    own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    if runtime != own:  # the kernel's own Python stays the kernel's interpreter
-        assert inv.payload["executable"].startswith(str(PYENV))
-    assert inv.payload["path"] == os.path.dirname(fn._revision.runtime.interpreter)
-    start = next(r.message for r in inv.logs if r.message.startswith("INIT_START"))
-    assert start.startswith(f"INIT_START Runtime Version: python:{runtime[6:]}.v")
-
-
-@pytest.mark.parametrize("runtime", ["python3.6", "python3.7", "python3.8"])
-def test_old_pythons_are_refused_as_aws_refuses_them(make_function, runtime: str) -> None:
-    assert runtime not in runtime_names()  # never offered, though pyenv may have them
-    assert runtime not in registry.pythons()
-    with pytest.raises(RuntimeNotFound) as err:
-        make_function(PY_CODE, runtime=runtime)
-    assert str(err.value).startswith(
-        f"InvalidParameterValueException: The runtime parameter of {runtime} is no longer "
-        "supported for creating or updating AWS Lambda functions."
-    )
-
-
-def test_a_missing_python_says_how_to_get_it(make_function, monkeypatch) -> None:
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no uv either
-    with pytest.raises(RuntimeNotFound) as err:
-        make_function(PY_CODE, runtime="python3.99")
-    message = str(err.value)
-    assert "Runtime python3.99 needs a Python 3.99 interpreter" in message
-    assert "pyenv install 3.99" in message and "uv python install 3.99" in message
-
-
-@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
-def test_uv_provides_a_python(make_function, monkeypatch, tmp_path) -> None:
-    """With neither PATH nor pyenv offering it, `uv python find` does (installing if needed)."""
-    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
-    monkeypatch.setenv("PATH", f"{os.path.dirname(shutil.which('uv') or '')}:/usr/bin:/bin")
-    wanted = next(f"python3.{m}" for m in (12, 13, 11, 10) if f"python3.{m}" != _own())
-    inv = make_function(PY_CODE, runtime=wanted).invoke({})
-    assert inv.status == "success", inv.log_text()
-    assert inv.payload["version"] == [3, int(wanted.split(".")[1])]
-
-
-def _own() -> str:
-    return f"python{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 # ----------------------------------------------------------------- print and logging order
