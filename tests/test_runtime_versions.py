@@ -136,8 +136,12 @@ def test_offline_without_the_version_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("LAMBDA_NB_NPM_REGISTRY", closed_port_url())
+    stale = tmp_path / "empty-cache" / "node" / ".tmp-24.0.0-killed"  # a download cut short
+    (stale / "bin").mkdir(parents=True)
+    (stale / "bin" / "node").write_bytes(b"half a binary")
     with pytest.raises(RuntimeNotFound) as err:
         make_function(NODE_CODE, runtime="nodejs24.x")
+    assert not stale.exists()  # cleared under the lock, and never taken for a Node.js
     message = str(err.value)
     assert "Runtime nodejs24.x needs Node.js 24" in message
     assert str(tmp_path / "empty-cache" / "node") in message  # where it looked

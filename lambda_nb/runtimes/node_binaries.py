@@ -256,6 +256,8 @@ def download(major: int, on_progress: ProgressCallback) -> tuple[str, Version]:
         hit = cached(major)  # another process may have fetched it while we waited
         if hit is not None:
             return hit
+        for stale in root.glob(".tmp-*"):  # left by a process killed mid-download (we hold
+            shutil.rmtree(stale, ignore_errors=True)  # the lock: nobody else is writing)
         version, dist = latest_release(major)
         package = package_name()
         started = time.monotonic()

@@ -228,26 +228,30 @@ def pythons() -> dict[str, str]:
 
 
 def _uv_python(name: str) -> str | None:
-    """A Python that `uv` manages or finds, installing it if needs be (a download)."""
+    """A Python that `uv` finds (its own or the system's), else installs (a download)."""
     uv = shutil.which("uv")
     if uv is None:
         return None
     version = name[len("python") :]
-    for command in ("find", "install"):
-        if command == "install":
-            sys.stderr.write(f"Installing Python {version} with uv (`uv python install`)...\n")
+
+    def uv_python(command: str, timeout: float) -> subprocess.CompletedProcess[str] | None:
         try:
-            out = subprocess.run(
-                [uv, "python", command, version], capture_output=True, text=True, timeout=600
+            return subprocess.run(
+                [uv, "python", command, version], capture_output=True, text=True, timeout=timeout
             )
         except (OSError, subprocess.TimeoutExpired):
             return None
-        if command == "find" and out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip().splitlines()[-1]
-        if command == "install" and out.returncode != 0:
-            return None
-    out = subprocess.run([uv, "python", "find", version], capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1] if out.returncode == 0 and out.stdout else None
+
+    for attempt in ("find", "install"):
+        if attempt == "install":
+            sys.stderr.write(f"Installing Python {version} with `uv python install`...\n")
+            installed = uv_python("install", 900)
+            if installed is None or installed.returncode != 0:
+                return None
+        found = uv_python("find", 60)
+        if found is not None and found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip().splitlines()[-1]
+    return None
 
 
 def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCommand:
