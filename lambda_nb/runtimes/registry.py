@@ -275,7 +275,7 @@ def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCo
             minor = name[len("python") :]
             raise RuntimeNotFound(
                 f"Runtime {name} needs a Python {minor} interpreter: none is on PATH "
-                f"({name}), installed by pyenv, or available through uv. Found here: "
+                f"({name}), installed by pyenv, or available through uv; found: "
                 f"{', '.join(sorted(available, key=_version_key))}. To get it: "
                 f"`pyenv install {minor}`, `uv python install {minor}`, or your system's "
                 f"package manager, with network access (then run the cell again)."
