@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from lambda_nb.engine.records import LogRecord, Source
 
@@ -100,8 +99,10 @@ def _frame_at(buf: bytearray | bytes, pos: int, now: float) -> tuple[LogRecord, 
         return None
     if len(buf) - pos - _FRAME_HEADER < length:
         return None
-    records = decode_frames(bytearray(buf[pos : pos + _FRAME_HEADER + length]))
-    return records[0], _FRAME_HEADER + length
+    ftype = int.from_bytes(buf[pos : pos + 4], "big")
+    body = bytes(buf[pos + _FRAME_HEADER : pos + _FRAME_HEADER + length]).decode("utf-8", "replace")
+    level = _FRAME_LEVELS.get((ftype >> 2) & 0x7)
+    return LogRecord(micros / 1e6, body, "runtime", level), _FRAME_HEADER + length
 
 
 class MergedStream:
@@ -170,18 +171,24 @@ class MergedStream:
 
     def _text(self, data: bytes | bytearray, now: float) -> None:
         start = 0
-        while start < len(data):
-            if not self._line:
-                self._line_since = now
-                self._queue.append(None)
-                self._after_line = 0
-            cut = data.find(b"\n", start)
+        if self._line:  # the unfinished line first
+            cut = data.find(b"\n")
             if cut < 0:
-                self._line += data[start:]
+                self._line += data
                 return
-            self._line += data[start : cut + 1]
-            start = cut + 1
+            self._line += data[: cut + 1]
             self._end_line(now)
+            start = cut + 1
+        end = data.rfind(b"\n") + 1
+        if end > start:  # whole lines, decoded at once (LF cannot be part of a UTF-8 sequence)
+            lines = bytes(data[start:end]).decode("utf-8", "replace").split("\n")
+            self._queue.extend(LogRecord(now, line + "\n", "stdout") for line in lines if line)
+            start = end
+        if start < len(data):
+            self._line_since = now
+            self._queue.append(None)
+            self._after_line = 0
+            self._line += data[start:]
 
     def _end_line(self, now: float) -> None:
         text = bytes(self._line).decode("utf-8", "replace")
@@ -205,7 +212,9 @@ class MergedStream:
                 ts = min(ts, after.timestamp)  # it was written before that frame was logged
             ts = max(ts, self._last)
             self._last = ts
-            out.append(rec if ts == rec.timestamp else replace(rec, timestamp=ts))
+            out.append(
+                rec if ts == rec.timestamp else LogRecord(ts, rec.message, rec.source, rec.level)
+            )
         return out
 
 
