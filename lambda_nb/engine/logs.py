@@ -223,8 +223,10 @@ def log_pipe() -> tuple[int, int, int]:
     end, and the telemetry fd's, a second open file description of the same pipe. Two
     descriptions, because Node.js makes its stdout non-blocking (O_NONBLOCK belongs to the
     description) and the runtime clients' frame writes must stay blocking, as AWS's pipe is.
-    The pipe is made large (1 MiB where Linux allows) so that a burst of output rarely fills
-    it: Node.js queues stdout writes to a full pipe and would then send frames ahead of them."""
+    The pipe is made larger (256 KiB where Linux allows, not its 1 MiB maximum: an unprivileged
+    user's pipes share a 64 MiB budget, past which every new pipe of theirs gets 8 KiB) so that
+    a burst of output rarely fills it: Node.js queues stdout writes to a full pipe and would
+    then send frames ahead of them (so would AWS's pipes)."""
     read, write = os.pipe()
     try:
         try:
@@ -240,7 +242,7 @@ def log_pipe() -> tuple[int, int, int]:
     set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
     if set_size is not None:
         with contextlib.suppress(OSError):
-            fcntl.fcntl(write, set_size, 1 << 20)
+            fcntl.fcntl(write, set_size, 1 << 18)
     return read, write, telemetry
 
 
