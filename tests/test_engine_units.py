@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
+from lambda_nb.engine import logs
 from lambda_nb.engine import platform_lines as pl
 from lambda_nb.engine.environment import exit_reason, platform_error_type
 from lambda_nb.engine.logs import MergedStream, decode_frames, split_lines
@@ -135,3 +137,21 @@ def test_merged_stream_text_with_the_magic_is_text():
     assert [r.message for r in stream.feed()] == ["\ufffdZ\x00\x03" + "\x00" * 12 + "!\n"]
     assert bytes(stream.buf) == b"\xa5"  # perhaps a frame's first byte: it waits
     assert [r.message for r in stream.feed(final=True)] == ["x\ufffd\n"]
+
+
+def test_log_pipe_is_one_pipe_with_two_descriptions():
+    """stdout's end and the telemetry end feed one pipe in write order, and O_NONBLOCK set on
+    stdout's (Node.js does) leaves the telemetry end blocking. Linux's /proc way and the FIFO
+    way (macOS) alike."""
+    for make in (logs.log_pipe, logs._fifo):
+        read, out, tel = make()
+        try:
+            os.set_blocking(out, False)
+            assert os.get_blocking(tel)
+            os.write(out, b"a")
+            os.write(tel, b"b")
+            os.write(out, b"c")
+            assert os.read(read, 10) == b"abc"
+        finally:
+            for fd in (read, out, tel):
+                os.close(fd)

@@ -229,16 +229,11 @@ def log_pipe() -> tuple[int, int, int]:
     then send frames ahead of them (so would AWS's pipes)."""
     read, write = os.pipe()
     try:
-        try:
-            telemetry = os.open(f"/proc/self/fd/{write}", os.O_WRONLY)  # Linux: the same pipe
-        except OSError:  # macOS: a FIFO opened twice is one pipe with two descriptions
-            os.close(read)
-            os.close(write)
-            read, write, telemetry = _fifo()
-    except BaseException:
+        telemetry = os.open(f"/proc/self/fd/{write}", os.O_WRONLY)  # Linux: the same pipe
+    except OSError:  # macOS: a FIFO opened twice is one pipe with two descriptions
         os.close(read)
         os.close(write)
-        raise
+        read, write, telemetry = _fifo()
     set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
     if set_size is not None:
         with contextlib.suppress(OSError):
@@ -249,10 +244,16 @@ def log_pipe() -> tuple[int, int, int]:
 def _fifo() -> tuple[int, int, int]:
     folder = tempfile.mkdtemp(prefix="lambda_nb-log-")
     path = os.path.join(folder, "stdout")
+    opened: list[int] = []
     try:
         os.mkfifo(path, 0o600)
-        read = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # first, so the writers do not wait
-        return read, os.open(path, os.O_WRONLY), os.open(path, os.O_WRONLY)
+        for flags in (os.O_RDONLY | os.O_NONBLOCK, os.O_WRONLY, os.O_WRONLY):  # reader first,
+            opened.append(os.open(path, flags))  # so that opening the writers does not wait
+        return opened[0], opened[1], opened[2]
+    except BaseException:
+        for fd in opened:
+            os.close(fd)
+        raise
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
