@@ -24,6 +24,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import http.client
 import json
 import os
 import platform
@@ -177,7 +178,7 @@ def find_node(major: int, on_progress: ProgressCallback | None = None) -> tuple[
         return hit
     try:
         return download(major, on_progress or progress)
-    except (OSError, ValueError, urllib.error.URLError, tarfile.TarError) as exc:
+    except (OSError, ValueError, http.client.HTTPException, tarfile.TarError) as exc:
         raise RuntimeNotFound(_missing(major, seen, exc)) from exc
 
 
