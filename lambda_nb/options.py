@@ -37,7 +37,7 @@ def runtime_names() -> list[str]:
     """The runtimes a function can have here: this machine's python3.X, Node.js, custom."""
     from lambda_nb.runtimes import registry
 
-    pythons = sorted(registry.pythons_on_path(), key=lambda n: tuple(map(int, n[6:].split("."))))
+    pythons = sorted(registry.pythons(), key=lambda n: tuple(map(int, n[6:].split("."))))
     return [*pythons, *registry.NODE_RUNTIMES, *registry.PROVIDED_RUNTIMES]
 
 
@@ -120,8 +120,8 @@ LOG_LEVEL = Option(
 )
 RUNTIME = Option(
     ("--runtime",),
-    "python3.X (an interpreter on PATH; default the kernel's), nodejs20.x/22.x/24.x, "
-    "provided.al2023",
+    "python3.X (3.9+; default the kernel's, else PATH, pyenv or uv), nodejs20.x/22.x/24.x "
+    "(that Node.js, fetched once if missing), provided.al2023",
     metavar="R",
     values=runtime_names,
 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 
+from lambda_nb.engine import logs
 from lambda_nb.engine import platform_lines as pl
 from lambda_nb.engine.environment import exit_reason, platform_error_type
-from lambda_nb.engine.logs import decode_frames, split_lines
+from lambda_nb.engine.logs import MergedStream, decode_frames, split_lines
 
 
 def frame(kind: int, message: str, micros: int = 1_700_000_000_000_000) -> bytes:
@@ -93,3 +96,62 @@ def test_import_lambda_nb_is_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_merged_stream_keeps_write_order_across_reads():
+    """stdout bytes and frames on one pipe, read in arbitrary pieces: the records come out in
+    the order written; a frame logged mid-line waits behind that line; empty lines vanish."""
+    now = int(time.time() * 1e6)
+    data = (
+        b"one\n"
+        + frame(0xA55A000F, "[INFO]\tlog a\nsecond line\n", now)
+        + b"\npart "
+        + frame(0xA55A0013, "[WARNING]\tlog b", now + 1)
+        + b"end\n"
+        + frame(0xA55A0003, "plain", now + 2)
+        + b"tail"
+    )
+    for size in (1, 3, 7, 16, len(data)):  # every way of cutting the reads
+        stream = MergedStream()
+        records = []
+        for start in range(0, len(data), size):
+            stream.buf += data[start : start + size]
+            records += stream.feed()
+        records += stream.feed(final=True)
+        assert [(r.source, r.message) for r in records] == [
+            ("stdout", "one\n"),
+            ("runtime", "[INFO]\tlog a\nsecond line\n"),
+            ("stdout", "part end\n"),
+            ("runtime", "[WARNING]\tlog b"),
+            ("runtime", "plain"),
+            ("stdout", "tail\n"),
+        ], size
+        assert [r.level for r in records if r.source == "runtime"] == ["INFO", "WARN", None]
+        times = [r.timestamp for r in records]
+        assert times == sorted(times)
+
+
+def test_merged_stream_text_with_the_magic_is_text():
+    stream = MergedStream()
+    stream.buf += b"\xa5\x5a\x00\x03" + bytes(12) + b"!\n" + b"x\xa5"
+    assert [r.message for r in stream.feed()] == ["\ufffdZ\x00\x03" + "\x00" * 12 + "!\n"]
+    assert bytes(stream.buf) == b"\xa5"  # perhaps a frame's first byte: it waits
+    assert [r.message for r in stream.feed(final=True)] == ["x\ufffd\n"]
+
+
+def test_log_pipe_is_one_pipe_with_two_descriptions():
+    """stdout's end and the telemetry end feed one pipe in write order, and O_NONBLOCK set on
+    stdout's (Node.js does) leaves the telemetry end blocking. Linux's /proc way and the FIFO
+    way (macOS) alike."""
+    for make in (logs.log_pipe, logs._fifo):
+        read, out, tel = make()
+        try:
+            os.set_blocking(out, False)
+            assert os.get_blocking(tel)
+            os.write(out, b"a")
+            os.write(tel, b"b")
+            os.write(out, b"c")
+            assert os.read(read, 10) == b"abc"
+        finally:
+            for fd in (read, out, tel):
+                os.close(fd)

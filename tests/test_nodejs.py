@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import time
 from dataclasses import dataclass, field
 
@@ -722,8 +723,14 @@ def test_node_path_and_node_options_can_be_set(node) -> None:
 
 
 def test_without_node_the_error_says_how_to_install_it(node, monkeypatch, tmp_path) -> None:
+    """No node on PATH, none cached, no registry (a closed port): the error says what to do."""
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(RuntimeNotFound, match=r"needs `node`.*apt-get install nodejs"):
+    monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(tmp_path / "cache"))
+    with socket.socket() as probe:  # a port nobody listens on: the registry is unreachable
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("LAMBDA_NB_NPM_REGISTRY", f"http://127.0.0.1:{port}/")
+    with pytest.raises(RuntimeNotFound, match=r"needs Node.js 22: `node` is not on PATH.*nodejs"):
         node("export const handler = async () => 1;\n")
 
 

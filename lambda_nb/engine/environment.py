@@ -41,7 +41,7 @@ from lambda_nb.engine.config import (
     RESPONSE_MAX_BYTES,
     FunctionConfig,
 )
-from lambda_nb.engine.logs import LogCollector
+from lambda_nb.engine.logs import LogCollector, log_pipe
 from lambda_nb.engine.memory import CgroupMemory, MemoryGuard, descendants, memory_guard
 from lambda_nb.engine.records import Invocation, LogRecord, Report
 from lambda_nb.engine.runtime_api import Connection, RuntimeAPIServer
@@ -201,8 +201,8 @@ class ExecutionEnvironment:
     def _environ(self, telemetry_fd: int) -> dict[str, str]:
         cfg = self.config
         env = {k: os.environ[k] for k in _PASSTHROUGH_ENV if k in os.environ}
-        interpreter = self.runtime.command(self.task_root)[0]
-        lang_bin = os.path.dirname(interpreter) if self.runtime.family != "provided" else ""
+        interpreter = self.runtime.interpreter  # node's folder, not the bootstrap's /bin/sh
+        lang_bin = os.path.dirname(interpreter) if interpreter else ""
         env["PATH"] = f"{lang_bin}:{_LAMBDA_PATH}" if lang_bin else _LAMBDA_PATH
         env.update(
             {
@@ -237,24 +237,25 @@ class ExecutionEnvironment:
         """Start the runtime; OSError if it cannot be executed (Runtime.InvalidEntrypoint)."""
         with self._cv:
             self._init_error = None  # before the new process can report one
-        read_tel, write_tel = os.pipe()
+        read_out, write_out, write_tel = log_pipe()  # print and logging in call order
         try:
             proc = subprocess.Popen(
                 self.runtime.command(self.task_root),
                 cwd=self.task_root,
                 env=self._environ(write_tel),
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
+                stdout=write_out,
                 stderr=subprocess.PIPE,
                 pass_fds=(write_tel,),
                 start_new_session=True,
             )
         except OSError:
-            os.close(read_tel)
+            os.close(read_out)
             raise
         finally:
+            os.close(write_out)
             os.close(write_tel)
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stderr is not None
         self.memory.reset_oom()
         try:
             self.memory.attach(proc.pid)
@@ -262,14 +263,13 @@ class ExecutionEnvironment:
             pass
         if self.reaper is not None:
             self.reaper.watch_group(proc.pid)
-        out, err = os.dup(proc.stdout.fileno()), os.dup(proc.stderr.fileno())
-        proc.stdout.close()
+        err = os.dup(proc.stderr.fileno())
         proc.stderr.close()
         with self._cv:
             self.proc = proc
             self._exited = None
             self._frozen = False
-        self._collector = LogCollector(out, err, read_tel, self._sink)
+        self._collector = LogCollector(read_out, err, None, self._sink)
         threading.Thread(target=self._wait_exit, args=(proc,), daemon=True).start()
 
     def _wait_exit(self, proc: subprocess.Popen[bytes]) -> None:

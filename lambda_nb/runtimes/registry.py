@@ -1,11 +1,13 @@
 """From a function's `runtime` setting to the command that starts its runtime client.
 
 Three families, as on AWS:
-- python3.X: an interpreter of that version found on this machine (the kernel's own by default)
-  runs our runtime client (`python/bootstrap.py`, stdlib only) or AWS's `awslambdaric`;
-- nodejs20.x, nodejs22.x, nodejs24.x: the machine's `node` (>= 18) runs our runtime client
-  (`nodejs/`, plain ES modules) or AWS's npm `aws-lambda-ric`, started by a bootstrap script
-  like AWS's `/var/runtime/bootstrap`;
+- python3.X (3.9 and later): an interpreter of that version (the kernel's own, else one on
+  PATH, from pyenv or from uv) runs our runtime client (`python/bootstrap.py`, stdlib only) or
+  AWS's `awslambdaric`;
+- nodejs20.x, nodejs22.x, nodejs24.x: Node.js 20, 22 or 24 (the machine's `node` if it is that
+  version, else one fetched once from the npm registry: `node_binaries.py`) runs our runtime
+  client (`nodejs/`, plain ES modules) or AWS's npm `aws-lambda-ric`, started by a bootstrap
+  script like AWS's `/var/runtime/bootstrap`;
 - provided.al2023, provided.al2 (OS-only): the function's own `bootstrap` executable is the
   runtime. It comes with the code (the code *is* the bootstrap, written to the task root and
   made executable) or from `bootstrap=PATH`, an executable run in place as a layer's
@@ -33,19 +35,14 @@ BOOTSTRAP = HERE / "python" / "bootstrap.py"
 NODE_BOOTSTRAP = HERE / "nodejs" / "bootstrap"
 NODE_RUNTIMES = ("nodejs20.x", "nodejs22.x", "nodejs24.x")
 PROVIDED_RUNTIMES = ("provided.al2023", "provided.al2")
-NODE_MIN_MAJOR = 18
 BOOTSTRAP_FILE = "bootstrap"  # the name a custom runtime's executable must have
 _PYTHON_RE = re.compile(r"^python(3\.\d+)$")
+PYTHON_MIN = (3, 9)  # our runtime client's floor; AWS refuses python3.8 and older as well
 _DEFAULT_HANDLERS = {
     "python": "lambda_function.lambda_handler",
     "nodejs": "index.handler",
     "provided": "function.handler",  # AWS's custom-runtime tutorial; the runtime interprets it
 }
-_NODE_INSTALL_HINT = (
-    "Node.js runtimes run on this machine's `node` (version 18 or later). Install it, e.g. "
-    "`sudo apt-get install nodejs` (Debian/Ubuntu), `brew install node` (macOS), or from "
-    "https://nodejs.org, then make sure `node` is on PATH."
-)
 
 
 @dataclass(frozen=True)
@@ -59,6 +56,9 @@ class RuntimeCommand:
     family: str = "python"  # "python", "nodejs" or "provided"
     runtime_dir: str | None = None  # LAMBDA_RUNTIME_DIR; None = the task root
     env: dict[str, str] = field(default_factory=dict)  # variables only this family gets
+    # The language binary (python3.X or node) that runs the client; None for provided.*. Its
+    # folder is /var/lang/bin on AWS: it leads the function's PATH, and a sandbox mounts it.
+    interpreter: str | None = None
 
     def command(self, task_root: Path) -> list[str]:
         """The argv to exec, with a bootstrap that came with the code resolved in `task_root`."""
@@ -149,9 +149,9 @@ def resolve(
 
 
 def _unsupported(name: str) -> RuntimeNotFound:
-    pythons = ", ".join(sorted(pythons_on_path(), key=_version_key))
+    found = ", ".join(sorted(pythons(), key=_version_key))
     return RuntimeNotFound(
-        f"Unsupported runtime {name!r}: use python3.X (found here: {pythons}), "
+        f"Unsupported runtime {name!r}: use python3.X (found here: {found}), "
         f"{', '.join(NODE_RUNTIMES)} or {', '.join(PROVIDED_RUNTIMES)}"
     )
 
@@ -199,21 +199,88 @@ def pythons_on_path() -> dict[str, str]:
     return found
 
 
+def pyenv_pythons() -> dict[str, str]:
+    """`python3.X` -> the newest pyenv-installed 3.X.Y (`$PYENV_ROOT`, else ~/.pyenv), whether
+    or not pyenv is on PATH or has it selected."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    newest: dict[str, tuple[tuple[int, int], str]] = {}
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return {}
+    for entry in entries:
+        match = re.fullmatch(r"3\.(\d+)\.(\d+)", entry)  # not 3.13t, 3.14-dev, virtualenvs
+        if not match:
+            continue
+        name = f"python3.{match.group(1)}"
+        binary = root / entry / "bin" / name
+        key = (int(match.group(1)), int(match.group(2)))
+        if os.access(binary, os.X_OK) and key > newest.get(name, ((0, 0), ""))[0]:
+            newest[name] = (key, str(binary))
+    return {name: path for name, (_, path) in newest.items()}
+
+
+def pythons() -> dict[str, str]:
+    """The python3.X runtimes this machine can run (the kernel's, PATH's, pyenv's), without
+    those AWS no longer accepts and our runtime client cannot run (before 3.9)."""
+    found = {**pyenv_pythons(), **pythons_on_path()}
+    return {n: p for n, p in found.items() if _version_key(n) >= PYTHON_MIN}
+
+
+def _uv_python(name: str) -> str | None:
+    """A Python that `uv` finds (its own or the system's), else installs (a download)."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return None
+    version = name[len("python") :]
+
+    def uv_python(command: str, timeout: float) -> subprocess.CompletedProcess[str] | None:
+        try:
+            return subprocess.run(
+                [uv, "python", command, version], capture_output=True, text=True, timeout=timeout
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+
+    for attempt in ("find", "install"):
+        if attempt == "install":
+            sys.stderr.write(f"Installing Python {version} with `uv python install`...\n")
+            installed = uv_python("install", 900)
+            if installed is None or installed.returncode != 0:
+                return None
+        found = uv_python("find", 60)
+        if found is not None and found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip().splitlines()[-1]
+    return None
+
+
 def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCommand:
     own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     name = runtime or own
     if not _PYTHON_RE.match(name):
         raise _unsupported(name)
+    if _version_key(name) < PYTHON_MIN:  # AWS's CreateFunction error (sandbox-and-packages 3.2)
+        raise RuntimeNotFound(
+            f"InvalidParameterValueException: The runtime parameter of {name} is no longer "
+            "supported for creating or updating AWS Lambda functions. We recommend you use a "
+            "supported runtime while creating or updating functions. (lambda_nb runs "
+            f"python{PYTHON_MIN[0]}.{PYTHON_MIN[1]} and later.)"
+        )
     if name == own:  # the common case costs no PATH scan and no subprocess
         interpreter, version = sys.executable, tuple(sys.version_info[:3])
     else:
-        available = pythons_on_path()
-        if name not in available:
+        available = pythons()
+        found = available.get(name) or _uv_python(name)
+        if found is None:
+            minor = name[len("python") :]
             raise RuntimeNotFound(
-                f"Runtime {name} needs a {name} interpreter on PATH; found: "
-                f"{', '.join(sorted(available, key=_version_key))}"
+                f"Runtime {name} needs a Python {minor} interpreter: none is on PATH "
+                f"({name}), installed by pyenv, or available through uv; found: "
+                f"{', '.join(sorted(available, key=_version_key))}. To get it: "
+                f"`pyenv install {minor}`, `uv python install {minor}`, or your system's "
+                f"package manager, with network access (then run the cell again)."
             )
-        interpreter = available[name]
+        interpreter = found
         version = _interpreter_version(interpreter)
         if f"python{version[0]}.{version[1]}" != name:
             raise RuntimeNotFound(
@@ -233,6 +300,7 @@ def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCo
         family="python",
         runtime_dir=str(BOOTSTRAP.parent),
         env={"LC_CTYPE": "C.UTF-8"},  # Python runtimes only (lambda-runtime.md section 3)
+        interpreter=interpreter,
     )
 
 
@@ -241,18 +309,6 @@ def _version_key(name: str) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------------- nodejs
-@functools.cache
-def node_version(path: str) -> tuple[int, int, int]:
-    out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
-    match = re.match(r"v(\d+)\.(\d+)\.(\d+)", out.stdout.strip())
-    if out.returncode != 0 or not match:
-        raise RuntimeNotFound(
-            f"{path} --version failed: {out.stderr.strip()}. {_NODE_INSTALL_HINT}"
-        )
-    major, minor, patch = (int(x) for x in match.groups())
-    return major, minor, patch
-
-
 def aws_node_ric_prefix() -> Path:
     """Where AWS's Node.js runtime clients are installed (`tasks.py` puts them there):
     $LAMBDA_NB_AWS_NODE_RIC, else `<this environment>/aws-lambda-ric`, holding the npm packages
@@ -272,17 +328,10 @@ def aws_node_ric(runtime: str) -> tuple[str, ...] | None:
 
 
 def _nodejs(name: str, runtime_client: str) -> RuntimeCommand:
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeNotFound(
-            f"Runtime {name} needs `node`, which is not on PATH. {_NODE_INSTALL_HINT}"
-        )
-    major, minor, _ = node_version(node)
-    if major < NODE_MIN_MAJOR:
-        raise RuntimeNotFound(
-            f"Runtime {name} needs node >= {NODE_MIN_MAJOR}; {node} is {major}.{minor}. "
-            f"{_NODE_INSTALL_HINT}"
-        )
+    from lambda_nb.runtimes import node_binaries  # urllib, tarfile: only for Node.js functions
+
+    major = int(name[len("nodejs") : -len(".x")])
+    node, (_, minor, _) = node_binaries.find_node(major)  # the version named, or RuntimeNotFound
     client: tuple[str, ...] = (str(HERE / "nodejs" / "index.mjs"),)
     if runtime_client == "awslambdaric":
         aws = aws_node_ric(name)
@@ -301,9 +350,10 @@ def _nodejs(name: str, runtime_client: str) -> RuntimeCommand:
         name=name,
         argv=argv,
         execution_env=f"AWS_Lambda_{name}",
-        # AWS's N is its release counter; ours is the local node's minor version (we have no
-        # releases). Which node really runs is `process.version`.
+        # AWS's N is its release counter; ours is the node's minor version (we have no
+        # releases). The major is the binary's own: find_node gives only the one named.
         runtime_version=f"nodejs:{label}.v{minor}",
+        interpreter=node,
         family="nodejs",
         runtime_dir=str(entry.parent),
     )

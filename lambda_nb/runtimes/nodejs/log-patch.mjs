@@ -83,8 +83,9 @@ function telemetryWriter(fd, json) {
     const body = Buffer.from(line, 'utf8');
     header.writeInt32BE(body.length, 4);
     header.writeBigInt64BE(BigInt(now.valueOf()) * 1000n, 8);
-    fs.writeSync(fd, header);
-    fs.writeSync(fd, body);
+    // One write, not AWS's two: the pipe is stdout's too (the engine keeps print and log
+    // order by it), and a write up to PIPE_BUF cannot be split by a child's output.
+    fs.writeSync(fd, Buffer.concat([header, body]));
   };
 }
 
