@@ -39,6 +39,7 @@ SYSTEM_PACKAGES = [
     ("chromium", "chromium"), ("node", "nodejs"), ("npm", "npm"), ("curl", "curl"),
     ("go", "golang-go"), ("make", "make"), ("cmake", "cmake"), ("g++", "g++"),
     ("autoreconf", "autoconf"), ("automake", "automake"), ("libtoolize", "libtool"),
+    ("wrk", "wrk"),  # benchmarks/bench_http.py's load generator
 ]  # fmt: skip
 # AWS's Node.js runtime client for the differential test: 3.x runs nodejs20.x/22.x, 4.x 24.x.
 AWS_NODE_RIC = VENV / "aws-lambda-ric"

@@ -416,7 +416,8 @@ def test_function_error_rows(
         if api == "rest"
         else [{"statusCode": "test"}, {"statusCode": 200, "headers": ["not", "an object"]},
               {"statusCode": 200, "cookies": "a=1"},
-              {"statusCode": 200, "isBase64Encoded": True, "body": "not base64!"}]
+              {"statusCode": 200, "isBase64Encoded": True, "body": "not base64!"},
+              {"statusCode": 200, "headers": {"x": "a\r\nSet-Cookie: injected=1"}}]
     )  # fmt: skip
     for result in malformed:
         reply = call(client, server.url, headers=result_header(result))

@@ -92,6 +92,9 @@ def _compact(value: Any) -> bytes:
 
 
 def _with_content_type(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    for name, value in headers:  # a line break would end the header and start another
+        if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
+            raise MalformedResult(f"header {name!r} cannot be sent")
     if not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("content-type", DEFAULT_CONTENT_TYPE))
     return headers
