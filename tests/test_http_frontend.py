@@ -273,8 +273,8 @@ def test_binary_body_round_trip(
     echo: Function, serve: Callable[..., Server], api: str, client: str
 ) -> None:
     """Bytes in, base64 in the event, base64 out of the handler, bytes back to the client."""
-    kwargs = {"binary_media_types": ["application/octet-stream"]} if api == "rest" else {}
-    server = serve(echo, api=api, **kwargs)
+    binary = ["application/octet-stream"] if api == "rest" else []
+    server = serve(echo, api=api, binary_media_types=binary)
     data = bytes(range(256)) * 4
     reply = call(client, server.url + "bin", method="POST", body=data,
                  headers={"X-Do": "bytes", "Content-Type": "application/octet-stream",
