@@ -683,3 +683,34 @@ def test_bad_serve_arguments(echo: Function) -> None:
     with pytest.raises(ValueError, match="no routes"):
         echo.serve(api="url", routes=["$default"])
     assert servers(echo.name) == []
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("api", ["http", "url"])
+def test_cors(echo: Function, serve: Callable[..., Server], api: str, client: str) -> None:
+    """Configured CORS headers replace the function's; a preflight is answered without an
+    invoke (triggers.md 1.6)."""
+    cors = {"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "POST"],
+            "AllowHeaders": ["x-custom"], "ExposeHeaders": ["x-env"], "MaxAge": 60}  # fmt: skip
+    server = serve(echo, api=api, cors=cors)
+    before = len(echo.history)
+    reply = call(client, server.url, method="OPTIONS", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert reply.status == 200 and reply.body == b""
+    assert reply.header("Access-Control-Allow-Origin") == "https://app.example"
+    assert reply.header("Access-Control-Allow-Methods") == "GET,POST"
+    assert reply.header("Access-Control-Allow-Headers") == "x-custom"
+    assert reply.header("Access-Control-Max-Age") == "60"
+    assert len(echo.history) == before  # not invoked
+    result = {"statusCode": 200, "headers": {"Access-Control-Allow-Origin": "*"}, "body": "x"}
+    headers = {"Origin": "https://app.example", **result_header(result)}
+    reply = call(client, server.url, headers=headers)
+    assert reply.all("Access-Control-Allow-Origin") == ["https://app.example"]
+    assert reply.header("Access-Control-Expose-Headers") == "x-env"
+    headers["Origin"] = "https://evil.example"
+    reply = call(client, server.url, headers=headers)
+    assert reply.header("Access-Control-Allow-Origin") is None  # the function's is dropped too
+    with pytest.raises(ValueError, match="REST API has no CORS"):
+        echo.serve(api="rest", cors=cors)
+    with pytest.raises(ValueError, match="unknown key"):
+        echo.serve(api="url", cors={"AllowOrigin": ["*"]})

@@ -17,10 +17,12 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lambda_nb.aws import http_errors, http_request, http_response, http_routes
+from lambda_nb.aws.http_cors import Cors
 from lambda_nb.aws.http_errors import ApiKind, Situation
 from lambda_nb.aws.http_request import Api, HttpRequest
 from lambda_nb.aws.http_response import HttpResponse, MalformedResult
@@ -74,6 +76,7 @@ class FrontEnd:
         stage: str | None = None,
         binary_media_types: list[str] | tuple[str, ...] = (),
         integration_timeout: float | None = None,
+        cors: Mapping[str, Any] | None = None,
         port: int = 0,
     ) -> None:
         if api not in API_KINDS:
@@ -86,6 +89,9 @@ class FrontEnd:
         if kind != "rest" and binary_media_types:
             raise ValueError("binary_media_types is a REST API setting (payload 2.0 decides "
                              "base64 from the Content-Type)")  # fmt: skip
+        if kind == "rest" and cors is not None:
+            raise ValueError("a REST API has no CORS setting (only HTTP APIs and function URLs)")
+        self.cors = Cors.parse(cors) if cors is not None else None
         self.service = service
         self.name = name
         self.api: ApiKind = kind
@@ -122,7 +128,16 @@ class FrontEnd:
     def handle(self, request: HttpRequest) -> Exchange:
         """Answer one request (never raises for anything the client or the function did)."""
         start = time.monotonic()
-        exchange = self._handle(request)
+        origin = request.header("Origin")
+        if self.cors is not None and Cors.is_preflight(
+            request.method, origin, request.header("Access-Control-Request-Method")
+        ):  # answered by the front end itself
+            exchange = Exchange(request, self.cors.preflight(origin))
+            self._stamp(exchange.response, None, Gen(), None)
+        else:
+            exchange = self._handle(request)
+            if self.cors is not None:
+                self.cors.apply(exchange.response, origin)
         exchange.duration_ms = (time.monotonic() - start) * 1000
         return exchange
 
