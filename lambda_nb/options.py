@@ -237,6 +237,6 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def find(flag: str, options: Sequence[Option] = (*FUNCTION, EVENT)) -> Option | None:
+def find(flag: str, options: Sequence[Option] = (*FUNCTION, EVENT, *SERVE)) -> Option | None:
     """The option spelt `flag` (`--runtime`, `-e`), if any."""
     return next((o for o in options if flag in o.flags), None)

@@ -140,3 +140,20 @@ def test_cli_serve_port_in_use(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert f"lambda-nb: error: port {port} on 127.0.0.1 is in use" in done.stderr
     assert done.stdout == ""  # no URL: nothing is served
+
+
+def test_serve_completes(ip: Any, name: str) -> None:
+    from IPython.core.completer import provisionalcompleter
+
+    with capture_output():
+        ip.run_cell_magic("lambda", f"{name} --no-invoke", APP)
+
+    def words(text: str) -> list[str]:
+        with provisionalcompleter():
+            found = list(ip.Completer.completions(text, len(text)))
+        return [(text[: c.start] + c.text).rsplit(" ", 1)[-1] for c in found]
+
+    assert "serve" in words("%lambda se")
+    assert name in words("%lambda serve ")
+    assert words(f"%lambda serve {name} --api ") == ["http", "rest", "url"]
+    assert {"--port", "--api", "--stop"} <= set(words(f"%lambda serve {name} --"))
