@@ -42,6 +42,8 @@ def lambda_handler(event, context):
     what = headers.get("x-do", "echo")
     if what == "raise":
         raise RuntimeError("boom")
+    if what == "exit":
+        os._exit(3)
     if what == "sleep":
         time.sleep(float(headers.get("x-seconds", "3")))
     if what == "big":
@@ -400,12 +402,15 @@ def assert_row(reply: Reply, status: int, body: bytes, error_type: str | None) -
 def test_function_error_rows(
     echo: Function, serve: Callable[..., Server], api: str, client: str
 ) -> None:
-    """A handler that raises, a result over 6 MB, and a malformed result."""
+    """A handler that raises, a runtime that exits, a result over 6 MB, malformed results."""
     server = serve(echo, api=api)
     row = FUNCTION_ERROR[api]
     reply = call(client, server.url, headers={"X-Do": "raise"})
     assert_row(reply, *row)
     assert echo.history[-1].status == "error" and echo.history[-1].error_type == "RuntimeError"
+    reply = call(client, server.url, headers={"X-Do": "exit"})  # the runtime dies
+    assert_row(reply, *row)
+    assert echo.history[-1].error_type == "Runtime.ExitError"
     reply = call(client, server.url, headers={"X-Do": "big"})
     assert_row(reply, *row)
     assert echo.history[-1].error_type == "Function.ResponseSizeTooLarge"
