@@ -334,7 +334,9 @@ class Function:
     ) -> Server:
         """Serve this function over real HTTP on 127.0.0.1 (`port` 0: a free one) and return
         the `Server` (`.url`, `.close()`). `api`: "http" (API Gateway HTTP API, payload 2.0),
-        "rest" (REST API proxy integration, payload 1.0) or "url" (a function URL). Each
+        "rest" (REST API proxy integration, payload 1.0, served at the root as `sam local
+        start-api` does; the event's requestContext.path has the stage) or "url" (a function
+        URL). Each
         request is a synchronous invoke, in the history; the events, responses and error
         responses are API Gateway's and Lambda's (lambda_nb/aws/http_*.py). `routes` are
         route keys such as "GET /items/{id}" (default: everything reaches the function);

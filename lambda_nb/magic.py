@@ -220,6 +220,7 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument("name", metavar="NAME", help="a function's name")
     options.add_serve_options(p)
     p.add_argument("--stop", action="store_true", help="stop the function's servers")
+    out(p, "Server (its .url, .close())")
     p = command("help", "help on %%lambda or on one command")
     p.add_argument("topic", nargs="?", metavar="COMMAND", help="a command")
     return parser, parsers
@@ -425,6 +426,8 @@ class LambdaMagics(Magics):
                 print(f"Stopped {commands.describe_server(server)}")
             return
         server = self._guard(commands.serve, fn, args)
+        if args.out:
+            self.shell.user_ns[args.out] = server
         print(
             f"Serving {commands.describe_server(server)}\n"
             f"Each request is an invocation (%lambda history {fn.name}); "

@@ -60,8 +60,9 @@ def test_magic_serve_list_and_stop(ip: Any, name: str) -> None:
             port = sock.getsockname()[1]
         with capture_output():
             ip.run_cell_magic("lambda", f"{name} --no-invoke", REST_APP)
-        out = line(ip, f"serve {name} --port {port} --api rest")
+        out = line(ip, f"serve {name} --port {port} --api rest -o srv")
         assert f"REST API (payload 1.0) at http://127.0.0.1:{port}/" in out
+        assert ip.user_ns["srv"].url == f"http://127.0.0.1:{port}/"
         assert get(f"http://127.0.0.1:{port}/x") == (200, b"/x")
         # the port is taken now: a clear error, and nothing more is started
         with pytest.raises(UsageError, match=f"port {port} on 127.0.0.1 is in use"):
