@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,7 +130,12 @@ class _Handler(BaseHTTPRequestHandler):
             port=owner.port,
             protocol=self.request_version,
         )
-        exchange = front.too_large(request) if body is None else front.handle(request)
+        try:
+            exchange = front.too_large(request) if body is None else front.handle(request)
+        except Exception as exc:  # a fault of lambda_nb's, not the client's or the function's
+            traceback.print_exc()
+            self.send_error(500, "Internal Server Error", f"lambda_nb's front end failed: {exc!r}")
+            return
         self._send(exchange.response, head=self.command == "HEAD")
         owner._record(exchange)
 
