@@ -15,8 +15,9 @@ The load comes from `wrk` (Debian package `wrk`) when it is installed, else from
 client in a separate process (threads with persistent http.client connections; it is itself
 slower, so its figures are a lower bound). Each measurement is preceded by a one-second
 warm-up, so the environments exist (cold starts are not what this measures; see
-bench_invoke.py). Reported: requests/s, the mean latency, and for the front ends the number
-of execution environments the run used (one per connection that overlaps another).
+bench_invoke.py). Reported: requests/s, the median and 99th-percentile latency, and for the
+front ends the number of execution environments the run used (one per concurrent connection;
+one more when a warm-up request, cut off by wrk, still runs as the measured run starts).
 
 No targets are fixed. On a 2-core machine shared with other work, figures move by tens of
 percent between runs; compare the rows of one run, not runs. `sam local start-api` publishes
@@ -45,9 +46,9 @@ from lambda_nb.engine.service import LambdaService
 HANDLER = 'def lambda_handler(event, context):\n    return {"statusCode": 200, "body": "ok"}\n'
 
 PY_CLIENT = r"""
-import http.client, sys, threading, time
+import http.client, statistics, sys, threading, time
 host, port, conns, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-counts, lat = [0] * conns, [0.0] * conns
+lat = [[] for _ in range(conns)]
 end = time.monotonic() + seconds
 def run(i):
     c = http.client.HTTPConnection(host, port, timeout=60)
@@ -57,11 +58,12 @@ def run(i):
         r = c.getresponse(); r.read()
         if r.getheader("Connection", "").lower() == "close" or r.version == 10:
             c.close(); c = http.client.HTTPConnection(host, port, timeout=60)
-        lat[i] += time.monotonic() - t; counts[i] += 1
+        lat[i].append(time.monotonic() - t)
 ts = [threading.Thread(target=run, args=(i,)) for i in range(conns)]
 [t.start() for t in ts]; [t.join() for t in ts]
-n = sum(counts)
-print(n / seconds, 1000 * sum(lat) / max(n, 1))
+every = sorted(x for xs in lat for x in xs)
+q = lambda f: 1000 * every[min(int(f * len(every)), len(every) - 1)]
+print(len(every) / seconds, q(0.5), q(0.99))
 """
 
 
@@ -117,20 +119,20 @@ def wsgi_server() -> Iterator[str]:
         server.server_close()
 
 
-def load(url: str, connections: int, seconds: float, client: str) -> tuple[float, float]:
-    """(requests per second, mean latency in ms) of `connections` clients for `seconds`."""
+def load(url: str, connections: int, seconds: float, client: str) -> tuple[float, float, float]:
+    """(requests per second, median and 99th-percentile latency in ms) of `connections`
+    clients for `seconds`."""
     if client == "wrk":
         out = subprocess.run(
             ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", "--latency", url],
             capture_output=True, text=True, check=True, timeout=seconds + 60,
         ).stdout  # fmt: skip
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        value, unit = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        latency = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if errors:
             raise RuntimeError(f"{url}: {errors.group(1)} error responses under load")
-        return rps, latency
+        found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        assert found is not None, out
+        return float(found.group(1)), _wrk_ms(out, "50%"), _wrk_ms(out, "99%")
     host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(PY_CLIENT)
@@ -141,11 +143,19 @@ def load(url: str, connections: int, seconds: float, client: str) -> tuple[float
         ).stdout  # fmt: skip
     finally:
         Path(script.name).unlink()
-    rps_text, latency_text = out.split()
-    return float(rps_text), float(latency_text)
+    rps, p50, p99 = (float(x) for x in out.split())
+    return rps, p50, p99
 
 
-def measure(url: str, connections: int, seconds: float, client: str) -> tuple[float, float]:
+def _wrk_ms(out: str, percentile: str) -> float:
+    """A latency of wrk's --latency distribution, in ms (wrk's average is skewed by its
+    sampling; the percentiles are what it measures well)."""
+    found = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)\b", out)
+    assert found is not None, out
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+
+def measure(url: str, connections: int, seconds: float, client: str) -> tuple[float, ...]:
     load(url, connections, 1.0, client)  # warm-up: environments made, caches filled
     return load(url, connections, seconds, client)
 
@@ -161,21 +171,24 @@ def main() -> None:
         client = "wrk" if shutil.which("wrk") else "python"
     levels = [int(c) for c in args.connections.split(",")]
     print(f"load: {client}, {args.seconds:g} s per row after a 1 s warm-up")
-    print(f"{'server':<20} {'conns':>5} {'req/s':>9} {'mean ms':>8} {'envs':>5}")
+    print(f"{'server':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'envs':>5}")
     for conns in levels:
         for label, server in (("http.server", plain_server), ("wsgiref (WSGI)", wsgi_server)):
             with server() as url:
-                rps, latency = measure(url, conns, args.seconds, client)
-            print(f"{label:<20} {conns:>5} {rps:>9.0f} {latency:>8.2f} {'':>5}", flush=True)
+                rps, p50, p99 = measure(url, conns, args.seconds, client)
+            print(f"{label:<20} {conns:>5} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f}", flush=True)
         for api in ("http", "rest", "url"):
             service = LambdaService()
             try:
                 fn = Function.from_source(HANDLER, name=f"bench-{api}", service=service)
                 with fn.serve(api=api) as served:
-                    rps, latency = measure(served.url + "bench", conns, args.seconds, client)
+                    rps, p50, p99 = measure(served.url + "bench", conns, args.seconds, client)
                 envs = len({inv.environment for inv in fn.history})
                 label = f"serve api={api}"
-                print(f"{label:<20} {conns:>5} {rps:>9.0f} {latency:>8.2f} {envs:>5}", flush=True)
+                print(
+                    f"{label:<20} {conns:>5} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} {envs:>5}",
+                    flush=True,
+                )
             finally:
                 service.close()
 
