@@ -31,6 +31,7 @@ from lambda_nb.engine.errors import LambdaNbError
 
 HOST = "127.0.0.1"
 READ_CHUNK = 1 << 16
+IDLE_TIMEOUT_S = 120.0  # a connection silent this long (between or within requests) is closed
 DISCARD_MAX = 64 * 1024 * 1024  # past this an oversized body is not read: the connection closes
 
 
@@ -69,6 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
     busy = False
+    timeout = IDLE_TIMEOUT_S  # the socket's: an idle keep-alive connection ends after it
 
     # -------------------------------------------------------- connection state
     def setup(self) -> None:
