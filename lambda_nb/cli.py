@@ -234,8 +234,13 @@ def _serve(args: argparse.Namespace) -> int:
                 printer(exchange.invocation)
             print(exchange_line(exchange), file=sys.stderr, flush=True)
 
+    def malformed(text: str) -> None:
+        with lock:
+            print(f"malformed request: {text}", file=sys.stderr, flush=True)
+
     try:
         server = serve(fn, args, on_exchange=report)
+        server.on_error = malformed
     except (LambdaNbError, ValueError) as exc:
         fn.close()
         raise CommandError(str(exc)) from None

@@ -109,6 +109,10 @@ def test_cli_serve_until_interrupted(tmp_path: Path) -> None:
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert curl.stdout == "/c 201"
+        host, port_text = url[len("http://") :].strip("/").split(":")
+        with socket.create_connection((host, int(port_text)), timeout=30) as sock:
+            sock.sendall(b"NONSENSE\r\n\r\n")
+            assert sock.recv(100).startswith(b"HTTP/1.1 400 ")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -119,6 +123,7 @@ def test_cli_serve_until_interrupted(tmp_path: Path) -> None:
     assert "Serving my-function: function URL (payload 2.0) at " + url in err
     assert "handling /hi" in err and "REPORT RequestId:" in err
     assert "GET /hi?x=1 201 " in err and "GET /c 201 " in err
+    assert "malformed request: 400 Bad request syntax ('NONSENSE')" in err
     assert "lambda-nb: stopping" in err
     port = int(url.rsplit(":", 1)[1].strip("/"))
     with socket.socket() as sock:  # freed

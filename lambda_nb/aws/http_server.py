@@ -252,7 +252,8 @@ class Server:
 
     `url` is where it listens; `api` its kind ("http", "rest" or "url"); `exchanges` counts the
     requests answered; `errors` keeps the last malformed-request messages. `on_exchange`, if
-    given, is called (on the request's thread) after each response is sent.
+    given, is called (on the request's thread) after each response is sent, `on_error` with
+    the message sent back for a request that could not be read.
     """
 
     def __init__(
@@ -261,9 +262,11 @@ class Server:
         port: int = 0,
         host: str = HOST,
         on_exchange: Callable[[Exchange], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self.frontend = frontend
         self.on_exchange = on_exchange
+        self.on_error = on_error
         self.exchanges = 0
         self.errors: list[str] = []
         self.closing = False
@@ -405,6 +408,11 @@ class Server:
     def _record_error(self, code: int, text: str) -> None:
         with self._lock:
             self.errors = [*self.errors[-9:], text]
+        if self.on_error is not None:
+            try:
+                self.on_error(text)
+            except Exception:  # a reporting hook must not break serving
+                pass
 
 
 def _bind_message(exc: OSError, host: str, port: int) -> str:
