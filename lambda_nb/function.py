@@ -330,6 +330,7 @@ class Function:
         binary_media_types: list[str] | tuple[str, ...] = (),
         integration_timeout: float | None = None,
         cors: dict[str, Any] | None = None,
+        auth_type: str = "NONE",
         on_exchange: Callable[[Any], None] | None = None,
     ) -> Server:
         """Serve this function over real HTTP on 127.0.0.1 (`port` 0: a free one) and return
@@ -342,14 +343,16 @@ class Function:
         route keys such as "GET /items/{id}" (default: everything reaches the function);
         `binary_media_types` (REST) the Content-Types sent base64; `integration_timeout` the
         gateway's wait, 29 s (REST) or 30 s (HTTP API) by default; `cors` the HTTP API's or
-        function URL's CORS configuration ({"AllowOrigins": ["*"], ...})."""
+        function URL's CORS configuration ({"AllowOrigins": ["*"], ...}); `auth_type`
+        "AWS_IAM" makes a function URL take only SigV4-signed requests (the signature's form
+        is checked, not its value: there are no keys locally)."""
         from lambda_nb.aws.http_frontend import FrontEnd
         from lambda_nb.aws.http_server import Server
 
         front = FrontEnd(
             self.service, self.name, api, qualifier=qualifier, routes=routes,
             binary_media_types=binary_media_types, integration_timeout=integration_timeout,
-            cors=cors,
+            cors=cors, auth_type=auth_type,
         )  # fmt: skip
         return Server(front, port, on_exchange=on_exchange)
 

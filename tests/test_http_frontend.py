@@ -719,3 +719,31 @@ def test_cors(echo: Function, serve: Callable[..., Server], api: str, client: st
         echo.serve(api="rest", cors=cors)
     with pytest.raises(ValueError, match="unknown key"):
         echo.serve(api="url", cors={"AllowOrigin": ["*"]})
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_function_url_aws_iam_auth(
+    echo: Function, serve: Callable[..., Server], client: str
+) -> None:
+    """AWS_IAM: unsigned requests get the recorded 403; a SigV4-signed one reaches the
+    function with the caller in requestContext.authorizer.iam (triggers.md 1.7)."""
+    server = serve(echo, api="url", auth_type="AWS_IAM")
+    before = len(echo.history)
+    reply = call(client, server.url)
+    assert_row(reply, 403, (
+        b'{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: '
+        b'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}'
+    ), "AccessDeniedException")  # fmt: skip
+    signed_for_s3 = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261201/us-east-1/s3/"
+                     "aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "a" * 64)  # fmt: skip
+    assert call(client, server.url, headers={"Authorization": signed_for_s3}).status == 403
+    assert len(echo.history) == before  # refused before any invoke
+    signed = signed_for_s3.replace("/s3/", "/lambda/")
+    reply = call(client, server.url, headers={"Authorization": signed, "X-Amz-Date": "x"})
+    assert reply.status == 200, reply
+    context = reply.json()["requestContext"]
+    assert context["accountId"] == "123456789012"
+    iam = context["authorizer"]["iam"]
+    assert iam["accessKey"] == "AKIAIOSFODNN7EXAMPLE" and iam["cognitoIdentity"] is None
+    with pytest.raises(ValueError, match="function URL setting"):
+        echo.serve(api="http", auth_type="AWS_IAM")

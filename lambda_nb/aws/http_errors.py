@@ -11,6 +11,9 @@
   `HTTP content length exceeded 10485760 bytes.` (both UNCONFIRMED).
 - no route: REST 403 `{"message":"Missing Authentication Token"}`; HTTP API 404
   `{"message":"Not Found"}`; a function URL routes everything.
+- auth failure: a function URL with auth type AWS_IAM and an unsigned request: 403, the
+  recorded `{"Message":"Forbidden. ..."}` (http_auth.py; the gateways' authorizers are not
+  emulated).
 
 "Function error" covers a handler that raised, a runtime that crashed, a function that timed
 out or ran out of memory, and a response over Lambda's 6 MB (Function.ResponseSizeTooLarge).
@@ -30,7 +33,7 @@ from lambda_nb.aws.http_response import HttpResponse
 ApiKind = Literal["rest", "http", "url"]
 Situation = Literal[
     "function_error", "malformed", "refused", "throttled", "not_found", "too_large",
-    "timeout", "no_route",
+    "timeout", "no_route", "forbidden",
 ]  # fmt: skip
 
 GATEWAY_MAX_BYTES = 10 * 1024 * 1024  # REST and HTTP API payload quota (triggers.md 1.8)
@@ -90,6 +93,8 @@ def error_response(
     if api == "http":
         status, body = _HTTP[situation]
         return HttpResponse(status, [("Content-Type", JSON)], body)
+    if situation == "forbidden":
+        return url_forbidden()
     if situation == "throttled":  # triggers.md 4: a function URL answers 429; body UNCONFIRMED
         return _lambda_error(
             429, "TooManyRequestsException", message or "Rate Exceeded.",
@@ -102,6 +107,18 @@ def error_response(
         return HttpResponse(403, headers, b'{"Message":null}')
     status, body = _URL_FUNCTION_ERROR
     return HttpResponse(status, [("Content-Type", "text/plain; charset=utf-8")], body)
+
+
+URL_FORBIDDEN = (  # the recorded body (triggers.md 1.7)
+    b'{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: '
+    b'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}'
+)
+
+
+def url_forbidden() -> HttpResponse:
+    """A function URL with auth type AWS_IAM refusing a request that is not signed."""
+    headers = [("Content-Type", JSON), ("x-amzn-ErrorType", "AccessDeniedException")]
+    return HttpResponse(403, headers, URL_FORBIDDEN)
 
 
 def request_too_large(api: ApiKind) -> HttpResponse:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.aws import http_errors, http_request, http_response, http_routes
+from lambda_nb.aws import http_auth, http_errors, http_request, http_response, http_routes
 from lambda_nb.aws.http_cors import Cors
 from lambda_nb.aws.http_errors import ApiKind, Situation
 from lambda_nb.aws.http_request import Api, HttpRequest
@@ -77,6 +77,7 @@ class FrontEnd:
         binary_media_types: list[str] | tuple[str, ...] = (),
         integration_timeout: float | None = None,
         cors: Mapping[str, Any] | None = None,
+        auth_type: str = "NONE",
         port: int = 0,
     ) -> None:
         if api not in API_KINDS:
@@ -92,6 +93,11 @@ class FrontEnd:
         if kind == "rest" and cors is not None:
             raise ValueError("a REST API has no CORS setting (only HTTP APIs and function URLs)")
         self.cors = Cors.parse(cors) if cors is not None else None
+        if auth_type not in http_auth.AUTH_TYPES:
+            raise ValueError(f"auth_type {auth_type!r}: expected NONE or AWS_IAM")
+        if kind != "url" and auth_type != "NONE":
+            raise ValueError("auth_type is a function URL setting")
+        self.auth_type = auth_type
         self.service = service
         self.name = name
         self.api: ApiKind = kind
@@ -152,6 +158,12 @@ class FrontEnd:
             "url": http_request.url_event,
         }
         event = builders[self.api](request, match, self.identity, g)
+        if self.auth_type == "AWS_IAM":
+            access_key = http_auth.signer(request)
+            if access_key is None:
+                return self._error(request, "forbidden", g, event, detail="not signed (SigV4)")
+            event["requestContext"]["accountId"] = http_request.ACCOUNT_ID
+            event["requestContext"]["authorizer"] = http_auth.iam_authorizer(access_key, g)
         outcome = self._invoke(event)
         if isinstance(outcome, Exception):
             return self._refused(request, outcome, event, g)
