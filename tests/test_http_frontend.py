@@ -617,7 +617,7 @@ def test_close_with_requests_in_flight(
     replies: list[Reply] = []
     threads = [
         threading.Thread(target=lambda: replies.append(
-            call_urllib(server.url, headers={"X-Do": "sleep", "X-Seconds": "2"})))
+            call_urllib(server.url, headers={"X-Do": "sleep", "X-Seconds": "4"})))
         for _ in range(3)
     ]  # fmt: skip
     for t in threads:
