@@ -9,7 +9,9 @@ number of concurrent keep-alive connections:
 - `wsgiref`: a plain WSGI app on the standard library's reference WSGI server (one thread,
   HTTP/1.0, a new connection per request), the usual "plain WSGI" baseline;
 - `serve api=http|rest|url`: the function behind each front end: each request is an event,
-  a synchronous invoke in an execution environment, a response mapped back.
+  a synchronous invoke in an execution environment, a response mapped back;
+- `fn.invoke (no HTTP)`: the same function invoked in a loop by one caller (its p50 column is
+  the mean time per invoke): the difference to `serve` at one connection is the front end's.
 
 The load comes from `wrk` (Debian package `wrk`) when it is installed, else from a Python
 client in a separate process (threads with persistent http.client connections; it is itself
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -172,6 +175,18 @@ def main() -> None:
     levels = [int(c) for c in args.connections.split(",")]
     print(f"load: {client}, {args.seconds:g} s per row after a 1 s warm-up")
     print(f"{'server':<20} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'envs':>5}")
+    service = LambdaService()
+    try:  # the same invoke without HTTP: what the front end adds is the difference
+        fn = Function.from_source(HANDLER, name="bench-direct", service=service)
+        fn.invoke({})
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < args.seconds:
+            fn.invoke({"rawPath": "/bench"})
+            count += 1
+        rate = count / (time.perf_counter() - start)
+        print(f"{'fn.invoke (no HTTP)':<20} {1:>5} {rate:>9.0f} {1000 / rate:>8.2f}", flush=True)
+    finally:
+        service.close()
     for conns in levels:
         for label, server in (("http.server", plain_server), ("wsgiref (WSGI)", wsgi_server)):
             with server() as url:
