@@ -272,7 +272,8 @@ def serve(fn: Any, args: argparse.Namespace, on_exchange: Any = None) -> Any:
     """`%lambda serve NAME` / `lambda-nb serve FILE`: start a server; returns it."""
     from lambda_nb.options import serve_settings
 
-    return fn.serve(**serve_settings(args), on_exchange=on_exchange)
+    qualifier = getattr(args, "qualifier", None)
+    return fn.serve(**serve_settings(args), qualifier=qualifier, on_exchange=on_exchange)
 
 
 def stop_serving(fn: Any) -> list[Any]:

@@ -219,6 +219,7 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     )
     p.add_argument("name", metavar="NAME", help="a function's name")
     options.add_serve_options(p)
+    p.add_argument("--qualifier", metavar="Q", help="serve a version or an alias")
     p.add_argument("--stop", action="store_true", help="stop the function's servers")
     out(p, "Server (its .url, .close())")
     p = command("help", "help on %%lambda or on one command")

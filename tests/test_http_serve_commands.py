@@ -163,3 +163,17 @@ def test_serve_completes(ip: Any, name: str) -> None:
     assert name in words("%lambda serve ")
     assert words(f"%lambda serve {name} --api ") == ["http", "rest", "url"]
     assert {"--port", "--api", "--stop"} <= set(words(f"%lambda serve {name} --"))
+
+
+def test_magic_serve_a_version(ip: Any, name: str) -> None:
+    with capture_output():
+        ip.run_cell_magic("lambda", f"{name} --no-invoke", APP)
+    fn = default_service().functions[name]
+    line(ip, f"publish {name}")
+    line(ip, f"alias {name} prod 1")
+    try:
+        line(ip, f"serve {name} --qualifier prod -o srv")
+        assert get(ip.user_ns["srv"].url + "v") == (200, b'{"path":"/v"}')
+        assert fn.history[-1].version == "1"
+    finally:
+        line(ip, f"serve {name} --stop")
