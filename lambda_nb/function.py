@@ -331,6 +331,7 @@ class Function:
         integration_timeout: float | None = None,
         cors: dict[str, Any] | None = None,
         auth_type: str = "NONE",
+        throttle: tuple[float, int] | None = None,
         on_exchange: Callable[[Any], None] | None = None,
     ) -> Server:
         """Serve this function over real HTTP on 127.0.0.1 (`port` 0: a free one) and return
@@ -345,14 +346,15 @@ class Function:
         gateway's wait, 29 s (REST) or 30 s (HTTP API) by default; `cors` the HTTP API's or
         function URL's CORS configuration ({"AllowOrigins": ["*"], ...}); `auth_type`
         "AWS_IAM" makes a function URL take only SigV4-signed requests (the signature's form
-        is checked, not its value: there are no keys locally)."""
+        is checked, not its value: there are no keys locally); `throttle` (rate per second,
+        burst) the stage's throttling of an HTTP or REST API."""
         from lambda_nb.aws.http_frontend import FrontEnd
         from lambda_nb.aws.http_server import Server
 
         front = FrontEnd(
             self.service, self.name, api, qualifier=qualifier, routes=routes,
             binary_media_types=binary_media_types, integration_timeout=integration_timeout,
-            cors=cors, auth_type=auth_type,
+            cors=cors, auth_type=auth_type, throttle=throttle,
         )  # fmt: skip
         return Server(front, port, on_exchange=on_exchange)
 

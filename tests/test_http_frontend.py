@@ -747,3 +747,24 @@ def test_function_url_aws_iam_auth(
     assert iam["accessKey"] == "AKIAIOSFODNN7EXAMPLE" and iam["cognitoIdentity"] is None
     with pytest.raises(ValueError, match="function URL setting"):
         echo.serve(api="http", auth_type="AWS_IAM")
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("api", ["rest", "http"])
+def test_gateway_throttle_row(
+    echo: Function, serve: Callable[..., Server], api: str, client: str
+) -> None:
+    """A stage limited to a burst of 2 and a slow refill: the third request at once gets the
+    gateway's 429, and no invoke (triggers.md 1.9)."""
+    server = serve(echo, api=api, throttle=(0.01, 2))
+    before = len(echo.history)
+    statuses = [call(client, server.url).status for _ in range(2)]
+    reply = call(client, server.url)
+    assert statuses == [200, 200]
+    error_type = "TooManyRequestsException" if api == "rest" else None
+    assert_row(reply, 429, b'{"message":"Too Many Requests"}', error_type)
+    assert len(echo.history) == before + 2
+    with pytest.raises(ValueError, match="no throttle setting"):
+        echo.serve(api="url", throttle=(1, 1))
+    with pytest.raises(ValueError, match="burst >= 1"):
+        echo.serve(api="http", throttle=(1, 0))

@@ -11,6 +11,8 @@
   `HTTP content length exceeded 10485760 bytes.` (both UNCONFIRMED).
 - no route: REST 403 `{"message":"Missing Authentication Token"}`; HTTP API 404
   `{"message":"Not Found"}`; a function URL routes everything.
+- gateway throttle (a stage's rate and burst limits): 429 `{"message":"Too Many Requests"}`
+  for both (UNCONFIRMED bodies).
 - auth failure: a function URL with auth type AWS_IAM and an unsigned request: 403, the
   recorded `{"Message":"Forbidden. ..."}` (http_auth.py; the gateways' authorizers are not
   emulated).
@@ -33,7 +35,7 @@ from lambda_nb.aws.http_response import HttpResponse
 ApiKind = Literal["rest", "http", "url"]
 Situation = Literal[
     "function_error", "malformed", "refused", "throttled", "not_found", "too_large",
-    "timeout", "no_route", "forbidden",
+    "timeout", "no_route", "forbidden", "gateway_throttled",
 ]  # fmt: skip
 
 GATEWAY_MAX_BYTES = 10 * 1024 * 1024  # REST and HTTP API payload quota (triggers.md 1.8)
@@ -51,6 +53,8 @@ _REST = {
     "timeout": (504, b'{"message": "Endpoint request timed out"}', None),
     "no_route": (403, b'{"message":"Missing Authentication Token"}',
                  "MissingAuthenticationTokenException"),
+    # THROTTLED; the body and the error type are UNCONFIRMED (triggers.md 1.9)
+    "gateway_throttled": (429, b'{"message":"Too Many Requests"}', "TooManyRequestsException"),
 }  # fmt: skip
 REST_REQUEST_TOO_LARGE = (413, b'{"message":"Request Too Long"}')  # body UNCONFIRMED (I-413)
 
@@ -65,6 +69,7 @@ _HTTP = {
     "too_large": (500, _HTTP_500),
     "timeout": (503, b'{"message":"Service Unavailable"}'),  # body UNCONFIRMED (I-503)
     "no_route": (404, b'{"message":"Not Found"}'),
+    "gateway_throttled": (429, b'{"message":"Too Many Requests"}'),  # body UNCONFIRMED
 }
 HTTP_REQUEST_TOO_LARGE = (413, b"HTTP content length exceeded 10485760 bytes.")  # UNCONFIRMED
 

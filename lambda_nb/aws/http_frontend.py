@@ -26,6 +26,7 @@ from lambda_nb.aws.http_cors import Cors
 from lambda_nb.aws.http_errors import ApiKind, Situation
 from lambda_nb.aws.http_request import Api, HttpRequest
 from lambda_nb.aws.http_response import HttpResponse, MalformedResult
+from lambda_nb.aws.http_throttle import TokenBucket
 from lambda_nb.events._gen import Gen
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class FrontEnd:
         integration_timeout: float | None = None,
         cors: Mapping[str, Any] | None = None,
         auth_type: str = "NONE",
+        throttle: tuple[float, int] | None = None,
         port: int = 0,
     ) -> None:
         if api not in API_KINDS:
@@ -98,6 +100,9 @@ class FrontEnd:
         if kind != "url" and auth_type != "NONE":
             raise ValueError("auth_type is a function URL setting")
         self.auth_type = auth_type
+        if kind == "url" and throttle is not None:
+            raise ValueError("a function URL has no throttle setting: reserve concurrency")
+        self.throttle = TokenBucket(*throttle) if throttle is not None else None
         self.service = service
         self.name = name
         self.api: ApiKind = kind
@@ -152,6 +157,8 @@ class FrontEnd:
         match = http_routes.choose(self.routes, request.method, request.path)
         if match is None:
             return self._error(request, "no_route", g)
+        if self.throttle is not None and not self.throttle.take():
+            return self._error(request, "gateway_throttled", g, detail="stage throttle")
         builders = {
             "rest": http_request.rest_event,
             "http": http_request.http_event,
