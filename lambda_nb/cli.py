@@ -65,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
         "event", help="build a sample event (see `lambda-nb event --help`)", add_help=False
     )
     _add_aws_commands(sub)
+    srv = sub.add_parser(
+        "serve",
+        help="serve a handler file over HTTP until Ctrl-C",
+        description="Serve FILE's handler on 127.0.0.1 as API Gateway (HTTP or REST API) or "
+        "a function URL would: each request is an invocation. The URL goes to stdout, an "
+        "access line and the invocation's log per request to stderr. Ctrl-C stops it.",
+    )
+    srv.add_argument("file", metavar="FILE", help="the handler module, e.g. app.py")
+    options.add_serve_options(srv)
+    options.add_to_parser(srv)
+    srv.add_argument("--name", metavar="N", help="function name (default: my-function)")
+    srv.add_argument("--quiet", "-q", action="store_true", help="no log records, access lines only")
     return parser
 
 
@@ -129,6 +141,8 @@ def _main(args_list: list[str]) -> int:
     try:
         if args.command in ("package", "export", "deploy"):
             return _to_aws(args)
+        if args.command == "serve":
+            return _serve(args)
         return _invoke(args)
     except CommandError as exc:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
@@ -270,6 +284,56 @@ def _invoke_model(fn: Any, event: Any, args: argparse.Namespace, printer: _LogPr
     if request.attempts:
         sys.stdout.write(payload_json(request.attempts[-1]) + "\n")
     return EXIT_OK if request.status == "succeeded" else EXIT_FUNCTION_ERROR
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """`lambda-nb serve FILE`: serve until Ctrl-C (or SIGTERM); then the server closes, letting
+    requests in flight finish, and the function's environments end."""
+    import signal
+    import threading
+
+    from lambda_nb.commands import describe_server, exchange_line, serve
+    from lambda_nb.engine.errors import ConfigError, LambdaNbError
+    from lambda_nb.function import Function
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    try:
+        fn = Function.from_file(path, **_options(args))
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    printer = _LogPrinter(sys.stderr, quiet=args.quiet)
+    lock = threading.Lock()
+
+    def report(exchange: Any) -> None:
+        with lock:  # one request's lines together
+            if exchange.invocation is not None:
+                printer(exchange.invocation)
+            print(exchange_line(exchange), file=sys.stderr, flush=True)
+
+    def malformed(text: str) -> None:
+        with lock:
+            print(f"malformed request: {text}", file=sys.stderr, flush=True)
+
+    try:
+        server = serve(fn, args, on_exchange=report)
+        server.on_error = malformed
+    except (LambdaNbError, ValueError) as exc:
+        fn.close()
+        raise CommandError(str(exc)) from None
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        print(server.url, flush=True)
+        print(f"Serving {describe_server(server)}; Ctrl-C stops", file=sys.stderr, flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("lambda-nb: stopping", file=sys.stderr, flush=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+        fn.close()
+    return EXIT_OK
 
 
 class _LogPrinter:

@@ -289,3 +289,51 @@ def deploy_summary(config: Mapping[str, Any]) -> str:
         f"({config.get('Runtime')}, {config.get('State')}, last update "
         f"{config.get('LastUpdateStatus')}, CodeSha256 {config.get('CodeSha256')})"
     )
+# ------------------------------------------------------------ serve: the HTTP front end
+def serve(fn: Any, args: argparse.Namespace, on_exchange: Any = None) -> Any:
+    """`%lambda serve NAME` / `lambda-nb serve FILE`: start a server; returns it."""
+    from lambda_nb.options import serve_settings
+
+    qualifier = getattr(args, "qualifier", None)
+    return fn.serve(**serve_settings(args), qualifier=qualifier, on_exchange=on_exchange)
+
+
+def stop_serving(fn: Any) -> list[Any]:
+    """`%lambda serve NAME --stop`: close the function's servers; returns them."""
+    stopped = list(fn.servers)
+    for server in stopped:
+        server.close()
+    return stopped
+
+
+def describe_server(server: Any) -> str:
+    """One line: what is served where, and how to stop it."""
+    from lambda_nb.aws.http_frontend import API_NAMES
+
+    return f"{server.function_name}: {API_NAMES[server.api]} at {server.url}"
+
+
+def server_rows(servers: Iterable[Any]) -> list[list[str]]:
+    """The servers as rows of (function, API, URL, requests answered)."""
+    from lambda_nb.aws.http_frontend import API_NAMES
+
+    return [[s.function_name, API_NAMES[s.api], s.url, str(s.exchanges)] for s in servers]
+
+
+def exchange_line(exchange: Any) -> str:
+    """An access-log line: `GET /path?q 200 12.3 ms <request id> <why, on an error>`."""
+    request = exchange.request
+    target = request.path + (f"?{request.query}" if request.query else "")
+    inv = exchange.invocation
+    parts = [
+        request.method,
+        target,
+        str(exchange.response.status),
+        f"{exchange.duration_ms:.1f} ms",
+    ]
+    if inv is not None:
+        parts.append(inv.request_id)
+    if exchange.situation is not None:
+        parts.append(f"({exchange.situation.replace('_', ' ')}"
+                     + (f": {exchange.detail})" if exchange.detail else ")"))  # fmt: skip
+    return " ".join(parts)

@@ -18,7 +18,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import EllipsisType
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lambda_nb.engine import records
 from lambda_nb.engine.config import FunctionConfig, validate
@@ -27,6 +27,9 @@ from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; k
 from lambda_nb.engine.records import AsyncRequest, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 from lambda_nb.runtimes import registry
+
+if TYPE_CHECKING:
+    from lambda_nb.aws.http_server import Server
 
 # history_frame(): one column per figure a user compares across invocations, in this order.
 HISTORY_COLUMNS = (
@@ -317,6 +320,53 @@ class Function:
     def aliases(self) -> dict[str, Any]:
         return self.service.aliases(self.name)
 
+    # ------------------------------------------------------ HTTP front end
+    def serve(
+        self,
+        port: int = 0,
+        api: str = "http",
+        *,
+        qualifier: str | None = None,
+        routes: list[str] | None = None,
+        binary_media_types: list[str] | tuple[str, ...] = (),
+        integration_timeout: float | None = None,
+        cors: dict[str, Any] | None = None,
+        auth_type: str = "NONE",
+        throttle: tuple[float, int] | None = None,
+        on_exchange: Callable[[Any], None] | None = None,
+    ) -> Server:
+        """Serve this function over real HTTP on 127.0.0.1 (`port` 0: a free one) and return
+        the `Server` (`.url`, `.close()`). `api`: "http" (API Gateway HTTP API, payload 2.0),
+        "rest" (REST API proxy integration, payload 1.0, served at the root as `sam local
+        start-api` does; the event's requestContext.path has the stage) or "url" (a function
+        URL). Each
+        request is a synchronous invoke, in the history; the events, responses and error
+        responses are API Gateway's and Lambda's (lambda_nb/aws/http_*.py). `routes` are
+        route keys such as "GET /items/{id}" (default: everything reaches the function);
+        `binary_media_types` (REST) the Content-Types sent base64; `integration_timeout` the
+        gateway's wait, 29 s (REST) or 30 s (HTTP API) by default; `cors` the HTTP API's or
+        function URL's CORS configuration ({"AllowOrigins": ["*"], ...}); `auth_type`
+        "AWS_IAM" makes a function URL take only SigV4-signed requests (the signature's form
+        is checked, not its value: there are no keys locally); `throttle` (rate per second,
+        burst) the stage's throttling of an HTTP or REST API."""
+        from lambda_nb.aws.http_frontend import FrontEnd
+        from lambda_nb.aws.http_server import Server
+
+        front = FrontEnd(
+            self.service, self.name, api, qualifier=qualifier, routes=routes,
+            binary_media_types=binary_media_types, integration_timeout=integration_timeout,
+            cors=cors, auth_type=auth_type, throttle=throttle,
+        )  # fmt: skip
+        return Server(front, port, on_exchange=on_exchange)
+
+    @property
+    def servers(self) -> list[Server]:
+        """The HTTP servers (`serve()`) running in front of this function."""
+        import sys
+
+        module = sys.modules.get("lambda_nb.aws.http_server")
+        return [] if module is None else module.servers(self.name)
+
     def history_frame(self) -> Any:
         """The invocations as a `pandas.DataFrame`, one row each, oldest first (`HISTORY_COLUMNS`).
 
@@ -434,4 +484,3 @@ def _history_row(inv: records.Invocation) -> dict[str, Any]:
         "version": inv.version,
         "environment": inv.environment,
     }
-

@@ -230,6 +230,16 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument("spec", metavar="SOURCE.TYPE", help='e.g. s3.put or s3.put(key="a b.txt")')
     p.add_argument("params", nargs="*", metavar="--param VALUE", help="the type's parameters")
     out(p, "event")
+    p = command(
+        "serve",
+        "serve a function over HTTP on 127.0.0.1: API Gateway (HTTP or REST API) or a "
+        "function URL; --stop stops it",
+    )
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    options.add_serve_options(p)
+    p.add_argument("--qualifier", metavar="Q", help="serve a version or an alias")
+    p.add_argument("--stop", action="store_true", help="stop the function's servers")
+    out(p, "Server (its .url, .close())")
     p = command("help", "help on %%lambda or on one command")
     p.add_argument("topic", nargs="?", metavar="COMMAND", help="a command")
     return parser, parsers
@@ -361,7 +371,7 @@ class LambdaMagics(Magics):
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
                 "playground NAME, reset NAME, configure NAME, publish NAME, "
                 "alias NAME ALIAS VERSION, package NAME, export NAME DIR, deploy NAME, "
-                "events, event SOURCE.TYPE, help [COMMAND]"
+                "serve NAME, events, event SOURCE.TYPE, help [COMMAND]"
             )
         if self._help(tokens):
             return
@@ -373,6 +383,7 @@ class LambdaMagics(Magics):
             from lambda_nb.engine.service import default_service
 
             show(static.FunctionsView(default_service().functions.values()))
+            self._show_servers()
         elif args.command == "events":
             self._show_catalog()
         elif args.command == "invoke":
@@ -395,6 +406,8 @@ class LambdaMagics(Magics):
             self._show_history(fn)
         elif args.command == "playground":
             self._show_playground(self._function(args.name), args.out)
+        elif args.command == "serve":
+            self._serve_command(args)
         elif args.command == "reset":
             fn = self._function(args.name)
             fn.reset()
@@ -462,6 +475,36 @@ class LambdaMagics(Magics):
         if args.out:
             assert self.shell is not None
             self.shell.user_ns[args.out] = result
+
+    # ------------------------------------------------ serve: the HTTP front end
+    def _serve_command(self, args: argparse.Namespace) -> None:
+        """`%lambda serve NAME [--port P] [--api http|rest|url]`, or `--stop`."""
+        fn = self._function(args.name)
+        if args.stop:
+            stopped = commands.stop_serving(fn)
+            if not stopped:
+                print(f"{fn.name} is not being served")
+            for server in stopped:
+                print(f"Stopped {commands.describe_server(server)}")
+            return
+        server = self._guard(commands.serve, fn, args)
+        if args.out:
+            self.shell.user_ns[args.out] = server
+        print(
+            f"Serving {commands.describe_server(server)}\n"
+            f"Each request is an invocation (%lambda history {fn.name}); "
+            f"stop with %lambda serve {fn.name} --stop"
+        )
+
+    def _show_servers(self) -> None:
+        """The HTTP servers running, under `%lambda list` (nothing when there are none)."""
+        import sys
+
+        module = sys.modules.get("lambda_nb.aws.http_server")
+        running = module.servers() if module is not None else []
+        if running:
+            header = ["serving", "api", "url", "requests"]
+            show(static.TableView(header, commands.server_rows(running), "lnb-servers"))
 
     def _help(self, tokens: list[str]) -> bool:
         """Print the help `tokens` ask for, if they do: `--help`, `help [COMMAND]`, `COMMAND

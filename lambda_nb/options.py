@@ -180,6 +180,41 @@ def add_deploy_args(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(*option.flags, **option.kwargs())
 
 
+# ------------------------------------------------- serve: the HTTP front end (lambda_nb/aws)
+API_KINDS = ("http", "rest", "url")  # http_frontend.API_KINDS, without importing it here
+PORT = Option(
+    ("--port",),
+    "the port on 127.0.0.1 to serve on; 0 picks a free one",
+    metavar="PORT",
+    type=int,
+    default=0,
+)
+API = Option(
+    ("--api",),
+    "http (API Gateway HTTP API, payload 2.0), rest (REST API, payload 1.0) or url "
+    "(a function URL)",
+    metavar="API",
+    default=API_KINDS[0],
+    values=_choices(API_KINDS),
+)
+SERVE: tuple[Option, ...] = (PORT, API)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """--port and --api, for `%lambda serve` and `lambda-nb serve`."""
+    for option in SERVE:
+        parser.add_argument(*option.flags, **option.kwargs())
+
+
+def serve_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """`Function.serve` keywords from parsed options (a missing one gets its default)."""
+    out = {}
+    for option in SERVE:
+        value = getattr(args, option.dest, None)
+        out[option.dest] = option.default if value is None else value
+    return out
+
+
 def function_args(func: F) -> F:
     """Decorate a magic with an IPython `@argument` per option, as `script_args` does.
 
@@ -218,6 +253,6 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def find(flag: str, options: Sequence[Option] = (*FUNCTION, EVENT)) -> Option | None:
+def find(flag: str, options: Sequence[Option] = (*FUNCTION, EVENT, *SERVE)) -> Option | None:
     """The option spelt `flag` (`--runtime`, `-e`), if any."""
     return next((o for o in options if flag in o.flags), None)
