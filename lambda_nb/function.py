@@ -454,6 +454,8 @@ def package_files(
         if not isinstance(content, (str, bytes, Path)):
             kind = type(content).__name__
             raise ConfigError(f"files: {name!r} must be text or bytes, not {kind}")
+        if isinstance(content, Path) and not content.is_file():
+            raise ConfigError(f"files: {name!r}: {content} is not a file")
         out[rel] = content
     return out
 

@@ -51,11 +51,17 @@ def parse(requirements: str | os.PathLike[str] | Sequence[str] | None, family: s
             return _package_json(path)
         lines = path.read_text(encoding="utf-8").splitlines()
         return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
-    items = [str(r).strip() for r in requirements]
-    bad = [r for r in requirements if not isinstance(r, str)]
+    bad = [r for r in requirements if not isinstance(r, (str, os.PathLike))]
     if bad:
         raise BuildError(f"requirements must be strings, not {bad[0]!r}")
-    return [r for r in items if r]
+    items: list[str] = []
+    for item in requirements:  # `--requirements requirements.txt` names a file in a list
+        text = os.fspath(item).strip()
+        if text.endswith((".txt", ".json")) and Path(text).expanduser().is_file():
+            items.extend(parse(text, family))
+        elif text:
+            items.append(text)
+    return items
 
 
 def _package_json(path: Path) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -37,7 +38,9 @@ NODE_SDK_PACKAGES = tuple(
 )  # fmt: skip
 _USES_NODE_SDK = re.compile(r"""['"]@aws-sdk/""")
 _JS = (".js", ".mjs", ".cjs", ".ts")
+RETRY_AFTER_S = 300.0
 _lock = threading.Lock()
+_failed_at: dict[str, float] = {}  # when installing a runtime's SDK last failed
 _notices: dict[str, str] = {}  # why a runtime's SDK is missing, until a view has said it
 _said: set[str] = set()
 
@@ -63,9 +66,12 @@ def for_runtime(
         cached = _cached(items, family, runtime, architecture)
         if cached is not None or not wanted:
             return cached
+        if time.monotonic() - _failed_at.get(runtime, -RETRY_AFTER_S) < RETRY_AFTER_S:
+            return None  # offline a moment ago: do not make every publish wait for pip again
         with _lock:
             path, _ = requirements.install(items, family, runtime, architecture, on_line)
     except BuildError as exc:
+        _failed_at[runtime] = time.monotonic()
         sdk = "boto3" if family == "python" else "the AWS SDK for JavaScript v3"
         _notices.setdefault(
             runtime,
