@@ -404,3 +404,64 @@ def test_offline_without_cache_the_function_runs_and_says_why_once(
     (note,) = first.notes
     assert note.startswith("boto3 is not available to this function") and "cache" in note
     assert second.notes == [] and vm.build(first).hints == (note,)
+
+
+# ---------------------------------------------------------------------------------- magic
+def test_magic_requirements_layer_and_a_file_cell(
+    ip: Any, name: str, private_cache: Path, tmp_path: Path
+) -> None:
+    from IPython.core.error import UsageError
+    from IPython.utils.capture import capture_output
+
+    from lambda_nb.render import cells
+
+    layer = tmp_path / "layer"
+    (layer / "python").mkdir(parents=True)
+    (layer / "python" / "greeting.py").write_text("WORD = 'hello'\n")
+    # A file cell before its function exists waits for it.
+    with capture_output() as cap:
+        ip.run_cell_magic(
+            "lambda", f"{name} --file helpers.py", "def shout(x):\n    raise ValueError(x)\n"
+        )
+    assert "helpers.py will be part of" in cap.stdout
+    code = (
+        "import six, greeting, helpers\n"
+        "def lambda_handler(event, context):\n"
+        "    if event.get('fail'):\n"
+        "        helpers.shout('loud')\n"
+        "    return [six.__version__, greeting.WORD]\n"
+    )
+    line = f'{name} --requirements "six==1.16.0" --layer {layer} --architecture x86_64'
+    with capture_output() as cap:
+        ip.run_cell_magic("lambda", f"{line} -o inv", code)
+    inv = ip.user_ns.pop("inv")
+    assert inv.payload == ["1.16.0", "hello"]
+    shown = cap.stdout + "".join(o.data.get("text/plain", "") for o in cap.outputs)
+    assert f"Building {name}: installing requirements" in shown  # pip's lines, live
+    assert f"Build of {name} done in" in shown
+    # The error in the file cell points at that cell's own line 3.
+    with capture_output():
+        ip.run_cell_magic("lambda", f"{line} --event '{{\"fail\": 1}}' -o inv", code)
+    inv = ip.user_ns.pop("inv")
+    err = vm.build(inv).error
+    assert err is not None and err.cell_line == 5  # the call, in the main cell (line 1: %%lambda)
+    helper = next(f for f in err.frames if f.cell_file == "helpers.py")
+    assert (helper.cell_line, helper.cell_text) == (3, "    raise ValueError(x)")
+    assert "← helpers.py cell line 3" in static.to_text(inv)
+    # Re-running the file cell republishes the function with it (no pip run).
+    revision = inv.revision
+    with capture_output() as cap:
+        ip.run_cell_magic(
+            "lambda", f"{name} --file helpers.py", "def shout(x):\n    return None\n"
+        )
+    assert f"Published {name} rev {revision + 1} with helpers.py" in cap.stdout
+    assert cells.file_cells(name)["helpers.py"].startswith("# %%lambda\n")
+    # A failed install is a UsageError with pip's words; the live revision stays.
+    with pytest.raises(UsageError, match="No matching distribution found"), capture_output():
+        ip.run_cell_magic(
+            "lambda", f"{name} --requirements lambda-nb-no-such-package-zq==1.0", code
+        )
+    from lambda_nb.engine.service import default_service
+
+    assert default_service().functions[name].revision == revision + 1
+    cells._FILE_CELLS.pop(name, None)
