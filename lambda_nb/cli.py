@@ -118,8 +118,8 @@ def _event(argv: list[str]) -> int:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """Function.from_file keywords: the shared function options, and --name."""
     found = options.settings(args, {})
-    if getattr(args, "file", None):  # --file PATH: more files of the package, by their names
-        found["files"] = {Path(p).name: Path(p).resolve() for p in args.file}
+    if args.package_file:  # --file PATH: more files of the package, by their names
+        found["files"] = {Path(p).name: Path(p).resolve() for p in args.package_file}
     found["on_build"] = lambda line: print(line, file=sys.stderr)
     if args.name is not None:
         found["name"] = args.name

@@ -351,8 +351,8 @@ class LambdaMagics(Magics):
             return
         args = self.lambda_.parser.parse_args(tokens)
         name = args.name or DEFAULT_NAME
-        if args.file:
-            self._file_cell(name, args.file, cell)
+        if args.package_file:
+            self._file_cell(name, args.package_file, cell)
             return
         event = None if args.no_invoke else self._event(args.event)
         fn = self._publish(name, cell, args)

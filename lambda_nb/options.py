@@ -59,9 +59,12 @@ class Option:
     action: str | None = None
     nargs: str | None = None
     values: Callable[[], Sequence[str]] | None = None
+    name: str | None = None  # the parsed value's name, when not the long flag's
 
     @property
     def dest(self) -> str:
+        if self.name is not None:
+            return self.name
         long = next((f for f in self.flags if f.startswith("--")), self.flags[0])
         return long.lstrip("-").replace("-", "_")
 
@@ -171,6 +174,7 @@ FILE = Option(
     "and joins function NAME; in the shell a path to add next to the code",
     metavar="NAME",
     action="append",
+    name="package_file",  # the CLI's FILE argument is the code itself
 )
 EVENT = Option(
     ("--event", "-e"),

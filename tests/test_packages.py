@@ -451,9 +451,7 @@ def test_magic_requirements_layer_and_a_file_cell(
     # Re-running the file cell republishes the function with it (no pip run).
     revision = inv.revision
     with capture_output() as cap:
-        ip.run_cell_magic(
-            "lambda", f"{name} --file helpers.py", "def shout(x):\n    return None\n"
-        )
+        ip.run_cell_magic("lambda", f"{name} --file helpers.py", "def shout(x):\n    return None\n")
     assert f"Published {name} rev {revision + 1} with helpers.py" in cap.stdout
     assert cells.file_cells(name)["helpers.py"].startswith("# %%lambda\n")
     # A failed install is a UsageError with pip's words; the live revision stays.
