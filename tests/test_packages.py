@@ -339,7 +339,7 @@ def test_from_directory_folder_and_zip(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not NODE, reason="node and npm are needed")
 def test_nodejs_npm_requirement_and_layer_node_path(
-    name: str, private_cache: Path, tmp_path: Path
+    name: str, private_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     layer = tmp_path / "layer"
     (layer / "nodejs" / "node_modules" / "from-layer").mkdir(parents=True)
@@ -360,6 +360,18 @@ def test_nodejs_npm_requirement_and_layer_node_path(
     out = fn.invoke({}).payload
     rev = fn._revision
     assert (out["n"], out["s"], out["layer"], out["v"]) == (True, False, "layer", False)
+    # The kernel's own node_modules (here: in its working directory) are not on the way.
+    kernel_pkg = tmp_path / "kernel" / "node_modules" / "kernel-pkg"
+    kernel_pkg.mkdir(parents=True)
+    (kernel_pkg / "index.js").write_text("module.exports = 1;\n")
+    monkeypatch.chdir(tmp_path / "kernel")
+    probe = "try { require('kernel-pkg'); return 'found' } catch (e) { return e.code }"
+    fn2 = Function.from_source(f"exports.handler = async () => {{ {probe} }};\n",
+                               name=f"{name}-probe", runtime="nodejs20.x", filename="index.js")  # fmt: skip
+    try:
+        assert fn2.invoke({}).payload == "MODULE_NOT_FOUND"
+    finally:
+        fn2.close()
     assert (rev.task_root / "node_modules" / "is-number" / "package.json").is_file()
     runtime_dir = rev.runtime.runtime_dir
     sdk = f"{rev.runtime_site}:" if rev.runtime_site else ""
@@ -463,3 +475,28 @@ def test_magic_requirements_layer_and_a_file_cell(
 
     assert default_service().functions[name].revision == revision + 1
     cells._FILE_CELLS.pop(name, None)
+
+
+@pytest.mark.skipif(not NODE, reason="node and npm are needed")
+def test_nodejs_es_modules_import_the_sdk_and_layers(name: str, tmp_path: Path) -> None:
+    """An index.mjs imports @aws-sdk v3 (installed once into the cache, on first use) and a
+    layer's package, as on Lambda, although ES modules ignore NODE_PATH; aws-sdk v2 is absent."""
+    layer = tmp_path / "layer"
+    package = layer / "nodejs" / "node_modules" / "esm-layer"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "esm-layer", "main": "index.js"}')
+    (package / "index.js").write_text("module.exports = { where: 'layer' };\n")
+    code = (
+        "import { S3Client } from '@aws-sdk/client-s3';\n"
+        "import layer from 'esm-layer';\n"
+        "export const handler = async () => {\n"
+        "  let v2 = 'present';\n"
+        "  try { await import('aws-sdk'); } catch (e) { v2 = e.code; }\n"
+        "  return { s3: typeof S3Client, layer: layer.where, v2 };\n"
+        "};\n"
+    )
+    fn = Function.from_source(code, name=name, runtime="nodejs22.x", layers=[layer])
+    assert fn._revision.runtime_site is not None
+    inv = fn.invoke({})
+    assert inv.payload == {"s3": "function", "layer": "layer", "v2": "ERR_MODULE_NOT_FOUND"}
+    assert inv.report is not None and inv.report.init_duration_ms is not None

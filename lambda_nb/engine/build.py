@@ -74,6 +74,42 @@ def materialize(build: Build, task_root: Path, opt_dir: Path) -> Path | None:
     return opt_dir
 
 
+def esm_modules(
+    runtime: str, opt_dir: Path | None, runtime_site: Path | None, target: Path
+) -> Path | None:
+    """Node.js: a node_modules folder in the task root's parent holding links to the layers'
+    and the bundled SDK's packages, in NODE_PATH's order (opt/nodejs/node<major>, then
+    opt/nodejs, then the SDK). ES modules ignore NODE_PATH and look only in node_modules
+    folders up from the importing file, yet on Lambda an index.mjs imports @aws-sdk/* and,
+    from Node.js 18, layer packages (sandbox-and-packages.md 2.3; how Lambda does it is
+    UNCONFIRMED): this parent folder gives them the same answers, after the function's own
+    node_modules. None when there is nothing to link."""
+    major = runtime[len("nodejs") :].split(".")[0]
+    sources = []
+    if opt_dir is not None:
+        sources += [opt_dir / "nodejs" / f"node{major}" / "node_modules"]
+        sources += [opt_dir / "nodejs" / "node_modules"]
+    if runtime_site is not None:
+        sources.append(runtime_site)
+    linked = False
+    for source in sources:
+        if not source.is_dir():
+            continue
+        for entry in sorted(source.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            packages = sorted(entry.iterdir()) if entry.name.startswith("@") else [entry]
+            for package in packages:
+                rel = package.relative_to(source)
+                link = target / rel
+                if os.path.lexists(link):
+                    continue  # an earlier source wins, as in NODE_PATH
+                link.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(package, link)
+                linked = True
+    return target if linked else None
+
+
 def _size(path: Path) -> int:
     if path not in _sizes:
         _sizes[path] = layers.tree_size(path)

@@ -153,6 +153,10 @@ class LambdaService:
                 if registry.is_executable_code(config.runtime, rel, config.bootstrap):
                     path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
             opt_dir = build.materialize(made, task_root, task_root.parent / "opt")
+            if runtime.family == "nodejs":  # ES modules' view of /opt and the SDK
+                build.esm_modules(
+                    runtime.name, opt_dir, made.runtime_site, task_root.parent / "node_modules"
+                )
             old = self._revisions.get(config.name)
             rev = FunctionRevision(
                 config, number, task_root, runtime, code_file=code_file,
