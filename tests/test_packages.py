@@ -500,3 +500,34 @@ def test_nodejs_es_modules_import_the_sdk_and_layers(name: str, tmp_path: Path) 
     inv = fn.invoke({})
     assert inv.payload == {"s3": "function", "layer": "layer", "v2": "ERR_MODULE_NOT_FOUND"}
     assert inv.report is not None and inv.report.init_duration_ms is not None
+
+
+def test_a_user_pythonpath_suppresses_the_opt_entries(name: str, tmp_path: Path) -> None:
+    """As Lambda's bootstrap: with PYTHONPATH set, /opt's dirs are not added (2.1)."""
+    layer = tmp_path / "layer"
+    (layer / "python").mkdir(parents=True)
+    code = "import sys\ndef lambda_handler(e, c):\n    return sys.path[:2]\n"
+    fn = Function.from_source(code, name=name, layers=[layer],
+                              environment={"PYTHONPATH": str(tmp_path)})  # fmt: skip
+    assert fn.invoke({}).payload == [str(fn._revision.task_root), str(tmp_path)]
+
+
+def test_cli_requirements_file_and_layer(tmp_path: Path, private_cache: Path) -> None:
+    import subprocess
+
+    (tmp_path / "lambda_function.py").write_text(
+        "import six, helpers, from_layer\n"
+        "def lambda_handler(e, c):\n    return [six.__version__, helpers.X, from_layer.Y]\n"
+    )
+    (tmp_path / "helpers.py").write_text("X = 'helper'\n")
+    (tmp_path / "layer" / "python").mkdir(parents=True)
+    (tmp_path / "layer" / "python" / "from_layer.py").write_text("Y = 'layer'\n")
+    argv = [sys.executable, "-m", "lambda_nb", "invoke", "lambda_function.py", "--requirements",
+            "six==1.16.0", "--file", "helpers.py", "--layer", "layer"]  # fmt: skip
+    out = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["1.16.0", "helper", "layer"]
+    assert "pip" in out.stderr  # the build's output goes to stderr with the logs
+    argv[argv.index("--layer") + 1] = "missing-layer"
+    out = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 2 and "Layer 'missing-layer' does not exist" in out.stderr

@@ -32,14 +32,15 @@ def set_import_path(task_root: str, runtime_dir: str | None, drop: tuple[str, ..
     bundled = entries[1] if len(entries) > 1 else ""
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     layer_dirs = [f"{opt}/python/lib/{version}/site-packages", f"{opt}/python"] if opt else []
-    if "PYTHONPATH" in os.environ:
-        layer_dirs = []
     runtime = [d for d in (runtime_dir,) if d]
     sdk = [bundled] if bundled else []
     tail = [*sdk, *runtime] if sys.version_info >= (3, 11) else [*runtime, *sdk]
-    front = [task_root, *layer_dirs, *tail]
-    rest = [p for p in sys.path if p not in front and p not in drop and p != ""]
-    sys.path[:] = front + rest
+    if "PYTHONPATH" in os.environ:  # only the task root goes first; the SDK comes from `site`
+        layer_dirs, front, back = [], [task_root], tail
+    else:
+        front, back = [task_root, *layer_dirs, *tail], []
+    rest = [p for p in sys.path if p not in front + back and p not in drop and p != ""]
+    sys.path[:] = front + rest + back
 
     import site  # with -S it is not imported at start-up, so importing it runs nothing
 
