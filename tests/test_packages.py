@@ -57,6 +57,7 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     if (real / "requirements" / sdk).is_dir():
         os.symlink(real / "requirements" / sdk, root / "requirements" / sdk)
     monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(root))
+    monkeypatch.setenv("LAMBDA_NB_INSTALLER", "pip")  # these tests quote pip's own words
     yield root
 
 
@@ -394,9 +395,20 @@ def test_nodejs_npm_requirement_and_layer_node_path(
     assert fn.revision == 2
 
 
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not on PATH")
+def test_uv_installs_the_same_wheels(name: str, private_cache: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("LAMBDA_NB_INSTALLER", "uv")
+    lines: list[str] = []
+    code = "import six\ndef lambda_handler(e, c):\n    return six.__version__\n"
+    fn = Function.from_source(code, name=name, requirements=["six==1.16.0"], on_build=lines.append)
+    assert lines[0].startswith("$ ") and "uv pip install" in lines[0]
+    assert fn.invoke({}).payload == "1.16.0"
+
+
 def test_offline_without_cache_the_function_runs_and_says_why_once(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("LAMBDA_NB_INSTALLER", "pip")
     monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)

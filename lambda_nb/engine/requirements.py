@@ -114,9 +114,13 @@ def python_version(runtime: str) -> str:
 
 def pip_command(items_file: Path, runtime: str, architecture: str, target: Path) -> list[str]:
     """The install command: uv's when uv is on PATH (faster), else pip's, with the same
-    meaning (wheels for the runtime's Python and the architecture, into `target`)."""
+    meaning (wheels for the runtime's Python and the architecture, into `target`).
+    LAMBDA_NB_INSTALLER=pip or =uv chooses one."""
     version = python_version(runtime)
-    uv = shutil.which("uv")
+    choice = os.environ.get("LAMBDA_NB_INSTALLER", "").strip().lower()
+    uv = shutil.which("uv") if choice != "pip" else None
+    if choice == "uv" and uv is None:
+        raise BuildError("LAMBDA_NB_INSTALLER=uv, but uv is not on PATH")
     if uv is not None:
         uv_platform = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
         return [
