@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,6 +57,8 @@ def resolve(layers: Sequence[str | os.PathLike[str]] | str | os.PathLike[str] | 
 def check_zip(path: Path, what: str) -> int:
     """A zip's unzipped size, after AWS's checks on a direct upload: its zipped size, that it
     is a zip at all, its unzipped size."""
+    import zipfile  # only when a zip is given: `import lambda_nb` stays cheap
+
     if path.stat().st_size > ZIPPED_MAX_BYTES:
         raise BuildError(
             f"RequestEntityTooLargeException: Zipped size must be smaller than "
@@ -129,6 +130,8 @@ def _copy_tree(source: Path, target: Path) -> None:
 def extract(path: Path, target: Path) -> None:
     """Unzip with each member's Unix mode, which `ZipFile.extractall` ignores (an executable
     in bin/ stays executable; sandbox-and-packages.md 1.3)."""
+    import zipfile
+
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             out = Path(archive.extract(info, target))
