@@ -55,6 +55,7 @@ def for_runtime(
     """The bundled-packages dir for `runtime`, installing it on first use; None when it cannot
     be installed (offline): the function then runs without it and `notice()` says why."""
     if family == "nodejs":
+        runtime = "nodejs"  # plain JavaScript: one install serves every Node.js version
         items = list(NODE_SDK_PACKAGES)
         wanted = any(_USES_NODE_SDK.search(_text(c)) for c in (code or {}).values())
     elif family == "python":
@@ -94,6 +95,7 @@ def _cached(items: list[str], family: str, runtime: str, architecture: str) -> P
 
 def notice(runtime: str) -> str | None:
     """Why `runtime` runs without its SDK, the first time it is asked (then None)."""
+    runtime = "nodejs" if runtime.startswith("nodejs") else runtime
     text = _notices.get(runtime)
     if text is None or runtime in _said:
         return None
