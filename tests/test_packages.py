@@ -172,6 +172,18 @@ def test_requirements_file_and_a_real_dependency_tree(
     assert not (fn._revision.task_root / "bin").exists()  # console scripts are this machine's
 
 
+def test_a_pure_python_sdist_is_built_into_a_wheel(name: str, private_cache: Path) -> None:
+    """docopt 0.6.2 ships only an sdist: pip refuses it for the platform, lambda_nb builds it
+    and, the wheel being pure Python, installs that (as `sam build` does)."""
+    lines: list[str] = []
+    code = "import docopt\ndef lambda_handler(e, c):\n    return docopt.__version__\n"
+    fn = Function.from_source(code, name=name, requirements=["docopt==0.6.2"],
+                              on_build=lines.append)  # fmt: skip
+    assert any("No matching distribution found for docopt==0.6.2" in ln for ln in lines)
+    assert any(ln.startswith("$ ") and "pip wheel" in ln for ln in lines)
+    assert fn.invoke({}).payload == "0.6.2"
+
+
 def test_bad_requirements_leave_the_previous_revision_live(
     name: str, private_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,8 +3,9 @@
 Python: `pip install --target DIR --platform manylinux2014_<arch> --only-binary=:all:
 --python-version 3.X --implementation cp` (uv's equivalent when `uv` is on PATH), i.e. wheels
 built for the function's runtime and architecture, whatever this machine is
-(sandbox-and-packages.md 3.1, KC-PYBIN). A package that only ships an sdist is refused by pip
-here ("No matching distribution found"); building sdists locally is not done (left for later).
+(sandbox-and-packages.md 3.1, KC-PYBIN). A requirement with no such wheel but an sdist is built
+here with `pip wheel` and used only if the result is pure Python (`*-none-any.whl`), as
+`sam build` does; a native sdist is refused with a message saying to build it on Linux.
 Node.js: `npm install` of the specs (or a package.json's dependencies) for linux and the
 architecture, into node_modules.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +34,8 @@ _INDEX_VARS = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "npm_conf
 _PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 _NPM_CPU = {"x86_64": "x64", "arm64": "arm64"}
 OUTPUT_TAIL_LINES = 40  # of pip's / npm's output in the error of a failed install
+MAX_SOURCE_BUILDS = 5  # sdist-only requirements built into wheels in one install
+_NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
 
 
 def parse(requirements: str | os.PathLike[str] | Sequence[str] | None, family: str) -> list[str]:
@@ -142,16 +146,67 @@ def _pip(
     items: list[str], runtime: str, architecture: str, tmp: Path, on_line: OnLine | None
 ) -> None:
     work = tmp.parent / f"{tmp.name}.work"
-    work.mkdir()
+    wheels = work / "wheels"
+    wheels.mkdir(parents=True)
+    built: set[str] = set()
     try:
         items_file = work / "requirements.txt"
         items_file.write_text("\n".join(items) + "\n", encoding="utf-8")
-        command = pip_command(items_file, runtime, architecture, tmp)
-        _run(command, "pip install", on_line, cwd=work)
+        while True:
+            command = pip_command(items_file, runtime, architecture, tmp)
+            if built:  # wheels built here from pure-Python sdists
+                command += ["--find-links", str(wheels)]
+            try:
+                _run(command, "pip install", on_line, cwd=work)
+                break
+            except BuildError as exc:
+                missing = _NO_WHEEL.search(str(exc))
+                if missing is None or missing[1] in built or len(built) >= MAX_SOURCE_BUILDS:
+                    raise
+                options = [i for i in items if i.startswith("-")]  # the same index, links...
+                outcome = _pure_wheel(missing[1], options, wheels, work, on_line)
+                if outcome == "none":  # no sdist either: pip's own message says it all
+                    raise
+                if outcome == "native":
+                    raise BuildError(
+                        f"{exc}\n{missing[1]} has no wheel for {_PLATFORMS[architecture]} and "
+                        "Python " + python_version(runtime) + ", and it is not a pure-Python "
+                        "source package lambda_nb could build here; build it on Linux for the "
+                        "function's architecture (e.g. `sam build --use-container`)"
+                    ) from None
+                built.add(missing[1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for junk in tmp.glob("bin"):  # console scripts point at this machine's interpreter
         shutil.rmtree(junk, ignore_errors=True)
+
+
+def _pure_wheel(
+    spec: str, options: list[str], wheels: Path, work: Path, on_line: OnLine | None
+) -> str:
+    """Build `spec` from its sdist into `wheels`: "pure" if the wheel is pure Python (any
+    platform), which is then as good on Lambda as a downloaded one, as `sam build` accepts it;
+    "native" if it is platform-specific (deleted: it was built for this machine, not the
+    function); "none" if there is no sdist to build (or it does not build)."""
+    name = re.split(r"[<>=!~ ;\[(@]", spec, maxsplit=1)[0]
+    before = set(wheels.iterdir())
+    spec_file = work / "sdist.txt"
+    spec_file.write_text("\n".join([*options, spec]) + "\n", encoding="utf-8")
+    command = [
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-binary", name, "-w",
+        str(wheels), "--no-input", "--disable-pip-version-check", "--progress-bar", "off",
+        "-r", str(spec_file),
+    ]  # fmt: skip
+    try:
+        _run(command, "pip wheel", on_line, cwd=work)
+    except BuildError:
+        return "none"
+    made = [w for w in wheels.iterdir() if w not in before]
+    if made and all(w.name.endswith("-none-any.whl") for w in made):
+        return "pure"
+    for wheel in made:
+        wheel.unlink()
+    return "native" if made else "none"
 
 
 def _npm(items: list[str], architecture: str, tmp: Path, on_line: OnLine | None) -> None:
