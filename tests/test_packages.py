@@ -555,3 +555,29 @@ def test_cli_requirements_file_and_layer(tmp_path: Path, private_cache: Path) ->
     argv[argv.index("--layer") + 1] = "missing-layer"
     out = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert out.returncode == 2 and "Layer 'missing-layer' does not exist" in out.stderr
+
+
+def test_a_custom_runtime_from_a_layer_is_opt_bootstrap(name: str, tmp_path: Path) -> None:
+    """provided.al2023: /var/task/bootstrap, else the layer's /opt/bootstrap (3.3)."""
+    layer = tmp_path / "runtime-layer"
+    layer.mkdir()
+    bootstrap = layer / "bootstrap"
+    bootstrap.write_text(
+        "#!/bin/sh\n"
+        "api=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation\n"
+        "while true; do\n"
+        "  id=$(curl -sS -D - -o /dev/null $api/next | tr -d '\\r' |"
+        " sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: //p')\n"
+        "  curl -sS -o /dev/null -X POST -d \"\\\"$(cat $LAMBDA_TASK_ROOT/function.sh)\\\"\" "
+        "$api/$id/response\n"
+        "done\n"
+    )
+    bootstrap.chmod(0o755)
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "function.sh").write_text("from-the-layer-runtime")
+    fn = Function.from_directory(code, handler="function.handler", runtime="provided.al2023",
+                                 name=name, layers=[layer])  # fmt: skip
+    inv = fn.invoke({})
+    assert inv.status == "success", inv.error
+    assert inv.payload == "from-the-layer-runtime"

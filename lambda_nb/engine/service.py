@@ -153,6 +153,12 @@ class LambdaService:
                 if registry.is_executable_code(config.runtime, rel, config.bootstrap):
                     path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
             opt_dir = build.materialize(made, task_root, task_root.parent / "opt")
+            if (
+                runtime.family == "provided" and not config.bootstrap and opt_dir is not None
+                and not (task_root / registry.BOOTSTRAP_FILE).exists()
+                and (opt_dir / registry.BOOTSTRAP_FILE).is_file()
+            ):  # a custom runtime from a layer: /var/task/bootstrap, else /opt/bootstrap
+                runtime = replace(runtime, argv=(str(opt_dir / registry.BOOTSTRAP_FILE),))
             if runtime.family == "nodejs":  # ES modules' view of /opt and the SDK
                 build.esm_modules(
                     runtime.name, opt_dir, made.runtime_site, task_root.parent / "node_modules"
