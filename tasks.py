@@ -110,6 +110,18 @@ def _have_aws_node_ric() -> None:
     stamp.write_text(want)
 
 
+def _have_runtime_sdk() -> None:
+    """Install the Python runtime's bundled boto3 into lambda_nb's user cache before the suite
+    (once per machine; seconds), so no test pays for it in the middle of a run. Offline it is
+    left out: functions then run without boto3, as lambda_nb says in their first view."""
+    script = (
+        "import sys; from lambda_nb.engine import runtime_site; "
+        "v = f'python{sys.version_info[0]}.{sys.version_info[1]}'; "
+        "print('boto3 runtime layer:', runtime_site.for_runtime('python', v, 'x86_64'))"
+    )
+    subprocess.run([str(PYTHON), "-c", script], check=False)
+
+
 def lab(*jupyter_args: str) -> None:
     """JupyterLab on the tour, with lambda_nb installed (as root, e.g. in a container, too).
 
@@ -140,6 +152,7 @@ def test(*pytest_args: str) -> None:
         sys.exit("CI: Debian's chromium is needed by tests/browser/ and could not be installed")
     venv()
     _have_aws_node_ric()
+    _have_runtime_sdk()
     _run(BIN / "ruff", "check", "lambda_nb", "tests", "benchmarks", "tasks.py")
     _run(BIN / "mypy")  # what and how strictly: [tool.mypy] in pyproject.toml
     if stress_runs:

@@ -175,13 +175,16 @@ def _event(argv: list[str]) -> int:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """Function.from_file keywords: the shared function options, and --name."""
     found = options.settings(args, {})
+    if args.package_file:  # --file PATH: more files of the package, by their names
+        found["files"] = {Path(p).name: Path(p).resolve() for p in args.package_file}
+    found["on_build"] = lambda line: print(line, file=sys.stderr)
     if args.name is not None:
         found["name"] = args.name
     return found
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from lambda_nb.engine.errors import ConfigError, InvokeError
+    from lambda_nb.engine.errors import BuildError, ConfigError, InvokeError
     from lambda_nb.engine.records import payload_json
     from lambda_nb.function import Function
 
@@ -191,7 +194,7 @@ def _invoke(args: argparse.Namespace) -> int:
     event = resolve_event(args.event, None, Path.cwd())
     try:
         fn = Function.from_file(path, **_options(args))  # the runtime's default handler
-    except ConfigError as exc:
+    except (ConfigError, BuildError) as exc:
         raise CommandError(str(exc)) from None
     printer = _LogPrinter(sys.stderr, quiet=args.quiet)
     try:

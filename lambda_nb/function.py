@@ -15,14 +15,14 @@ cold start), as re-running a `%%lambda` cell does.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lambda_nb.engine import records
 from lambda_nb.engine.config import FunctionConfig, validate
-from lambda_nb.engine.errors import InvokeError
+from lambda_nb.engine.errors import ConfigError, InvokeError
 from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
 from lambda_nb.engine.records import AsyncRequest, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
@@ -97,6 +97,11 @@ class Function:
         service: LambdaService | None = None,
         filename: str | None = None,
         bootstrap: str | Path | None = None,
+        requirements: str | Path | Sequence[str] | None = None,
+        layers: Sequence[str | Path] | str | Path | None = None,
+        files: Mapping[str, str | bytes | Path] | None = None,
+        architecture: str = "x86_64",
+        on_build: Callable[[str], None] | None = None,
     ) -> Function:
         """Publish `code` as the handler module of function `name` (a new revision if it exists).
 
@@ -106,6 +111,15 @@ class Function:
         Node.js, `index.js` or `index.cjs` makes the code CommonJS, as on Lambda. `bootstrap` is
         an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
         provided.al2023 or provided.al2, the default when it is given).
+
+        The code as on AWS (the handler sees only this, never the notebook's packages):
+        `requirements` (a list of requirement strings, or a requirements.txt / package.json
+        path) are installed with pip (npm for Node.js) for the runtime and `architecture`
+        ("x86_64" or "arm64") into lambda_nb's cache, then linked into the task root; `layers`
+        (up to 5 folders or .zip files laid out as Lambda layers) are merged into /opt in order;
+        `files` are more files of the deployment package, {"helpers.py": "...",
+        "data/config.json": b"..."}. `on_build(line)` receives the installer's output. A
+        failed build raises `BuildError` and the previous revision stays live.
         """
         runtime = registry.runtime_for(runtime, bootstrap)
         handler = registry.default_handler(runtime) if handler is None else handler
@@ -121,16 +135,75 @@ class Function:
                 log_level=log_level,
                 runtime_client=runtime_client,
                 bootstrap=None if bootstrap is None else str(bootstrap),
+                architecture=architecture,
             )
         )
         filename = filename or registry.code_file(runtime, handler, config.bootstrap)
-        files: dict[str, str | bytes] = {filename: code} if code or not config.bootstrap else {}
+        code_files: dict[str, str | bytes | Path] = dict(package_files(files))
+        if filename in code_files:
+            raise ConfigError(
+                f"files: {filename!r} is the function's code file; give its content as `code`"
+            )
+        if code or not config.bootstrap:
+            code_files[filename] = code
+        return cls._publish(config, code_files, filename, service, requirements, layers, on_build)
+
+    @classmethod
+    def _publish(
+        cls,
+        config: FunctionConfig,
+        files: dict[str, str | bytes | Path],
+        code_file: str | None,
+        service: LambdaService | None,
+        requirements: str | Path | Sequence[str] | None,
+        layers: Sequence[str | Path] | str | Path | None,
+        on_build: Callable[[str], None] | None,
+    ) -> Function:
         service = service or default_service()
-        service.publish(config, files, code_file=filename)
-        fn = service.functions.get(name)
+        service.publish(
+            config, files, code_file=code_file, requirements=requirements, layers=layers,
+            on_build=on_build,
+        )  # fmt: skip
+        fn = service.functions.get(config.name)
         if fn is None:
-            fn = service.functions[name] = cls(name, service)
+            fn = service.functions[config.name] = cls(config.name, service)
         return fn
+
+    @classmethod
+    def from_directory(
+        cls,
+        path: str | Path,
+        handler: str | None = None,
+        runtime: str | None = None,
+        **options: Any,
+    ) -> Function:
+        """Publish a code folder, or a .zip of one, as the function's task root (as Lambda
+        unzips a deployment package): every file keeps its place, and the handler's file must
+        be there (`app.lambda_handler` needs app.py; `index.handler` index.mjs, .js or .cjs).
+        Options are `from_source`'s (name, timeout, requirements, layers...)."""
+        from lambda_nb.engine import code_folder
+
+        handler = registry.default_handler(runtime) if handler is None else handler
+        files, code_file = code_folder.read(Path(path), handler, registry.family(runtime))
+        extra = options.pop("files", None)
+        files.update(package_files(extra))
+        service = options.pop("service", None)
+        requirements = options.pop("requirements", None)
+        layers = options.pop("layers", None)
+        on_build = options.pop("on_build", None)
+        config = validate(FunctionConfig(handler=handler, runtime=runtime, **options))
+        return cls._publish(config, files, code_file, service, requirements, layers, on_build)
+
+    def add_files(self, files: Mapping[str, str | bytes | Path]) -> Function:
+        """Publish a new revision with these files added to (or replacing) the function's own,
+        with the same configuration, requirements and layers (a `%%lambda NAME --file F`
+        cell)."""
+        rev = self._revision
+        merged = {**rev.sources, **package_files(files)}
+        return self._publish(
+            rev.config, merged, rev.code_file, self.service, rev.requirements or None,
+            rev.layers or None, None,
+        )  # fmt: skip
 
     @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> Function:
@@ -461,6 +534,29 @@ class Function:
             f"<Function {self.name} rev {self.revision} {self.runtime} "
             f"timeout={cfg.timeout:g}s memory={cfg.memory}MB>"
         )
+
+
+def package_files(
+    files: Mapping[str, str | bytes | Path] | None,
+) -> dict[str, str | bytes | Path]:
+    """Extra files of the deployment package, checked: relative paths inside the task root,
+    contents as text, bytes or a Path to copy."""
+    out: dict[str, str | bytes | Path] = {}
+    for name, content in (files or {}).items():
+        rel = str(name).replace("\\", "/")
+        parts = rel.split("/")
+        if not rel or rel.startswith("/") or ".." in parts or "" in parts:
+            raise ConfigError(
+                f"files: {name!r} must be a relative path inside the deployment package, e.g. "
+                "'helpers.py' or 'data/config.json'"
+            )
+        if not isinstance(content, (str, bytes, Path)):
+            kind = type(content).__name__
+            raise ConfigError(f"files: {name!r} must be text or bytes, not {kind}")
+        if isinstance(content, Path) and not content.is_file():
+            raise ConfigError(f"files: {name!r}: {content} is not a file")
+        out[rel] = content
+    return out
 
 
 def _target(target: Function | str | None) -> str | None:

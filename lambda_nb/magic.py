@@ -57,6 +57,57 @@ def cell_header(runtime: str | None) -> str:
     return f"{comment} %%lambda\n" if comment else ""
 
 
+def file_header(filename: str) -> str:
+    """A file cell's header comment, so its line N is the cell's line N: only for code files
+    (a JSON or text file must stay exactly as written)."""
+    suffix = filename.rsplit(".", 1)[-1] if "." in filename else ""
+    comment = {"py": "#", "js": "//", "mjs": "//", "cjs": "//", "ts": "//"}.get(suffix)
+    return f"{comment} %%lambda\n" if comment else ""
+
+
+class BuildLog:
+    """The build step of a publish, shown while pip or npm runs (nothing when the cache has
+    everything): the installer's newest lines, then one line saying how long it took. The
+    time is the build's; the function's Init Duration does not include it."""
+
+    LINES = 12
+
+    def __init__(self, name: str, live: bool) -> None:
+        self.name = name
+        self.live = live
+        self.lines: list[str] = []
+        self.started = 0.0
+        self.handle: Any = None
+        self.shown_at = 0.0
+
+    def line(self, text: str) -> None:
+        if not self.lines:
+            self.started = time.monotonic()
+        self.lines.append(text)
+        now = time.monotonic()
+        if self.live and now - self.shown_at >= 0.2:
+            self.shown_at = now
+            if self.handle is None:
+                self.handle = show(_BuildNote(self._text()), display_id=True)
+            else:
+                self.handle.update(_BuildNote(self._text()))
+
+    def _text(self, final: str | None = None) -> str:
+        head = final or f"Building {self.name}: installing requirements…"
+        return "\n".join([head, *("  " + ln for ln in self.lines[-self.LINES :])])
+
+    def done(self, failed: bool = False) -> None:
+        if not self.lines:
+            return
+        took = time.monotonic() - self.started
+        summary = f"Build of {self.name} {'failed' if failed else 'done'} in {took:.1f} s"
+        note = _BuildNote(summary if not failed else self._text(summary))
+        if self.handle is not None:
+            self.handle.update(note)
+        elif not failed:
+            print(summary)
+
+
 class FunctionFailed(Exception):
     """Raised after display when `LambdaMagics.raise_on_error` is set and the function failed."""
 
@@ -328,6 +379,9 @@ class LambdaMagics(Magics):
             return
         args = self.lambda_.parser.parse_args(tokens)
         name = args.name or DEFAULT_NAME
+        if args.package_file:
+            self._file_cell(name, args.package_file, cell)
+            return
         event = None if args.no_invoke else self._event(args.event)
         fn = self._publish(name, cell, args)
         if args.no_invoke:
@@ -343,20 +397,54 @@ class LambdaMagics(Magics):
         return dict(self._guard(options.settings, args, defaults))
 
     def _publish(self, name: str, cell: str, args: argparse.Namespace) -> Function:
-        from lambda_nb.engine.errors import ConfigError
+        from lambda_nb.engine.errors import BuildError, ConfigError
         from lambda_nb.function import Function
         from lambda_nb.runtimes import registry
 
         settings = self._settings(args)
         runtime = registry.runtime_for(settings.get("runtime"), settings.get("bootstrap"))
         code = cell_header(runtime) + cell
+        extra = cells.file_cells(name)  # `%%lambda NAME --file F` cells join every publish
+        build_log = BuildLog(name, self._live_updates() and self.display != "none")
         try:
-            fn = Function.from_source(code, name=name, **settings)
-        except ConfigError as exc:
+            fn = Function.from_source(
+                code, name=name, files=extra or None, on_build=build_log.line, **settings
+            )
+        except (ConfigError, BuildError) as exc:
+            build_log.done(failed=True)
             raise UsageError(f"%%lambda {name}: {exc}") from None
+        build_log.done()
         filename = (fn.code_file or "").replace("\\", "/").rsplit("/", 1)[-1]
         cells.remember(fn.name, fn.revision, filename, code)
+        cells.remember_files(fn.name, fn.revision, extra)
         return fn
+
+    def _file_cell(self, name: str, files: list[str], cell: str) -> None:
+        """`%%lambda NAME --file helpers.py`: the cell is a file of NAME's deployment package,
+        next to its code; NAME is published again with it (no invoke). Before NAME exists the
+        file waits for its cell."""
+        from lambda_nb.engine.errors import BuildError, ConfigError
+        from lambda_nb.engine.service import default_service
+
+        if len(files) != 1:
+            raise UsageError("%%lambda NAME --file FILE: one file per cell")
+        filename = files[0]
+        source = file_header(filename) + cell
+        fn = default_service().functions.get(name)
+        if fn is None:
+            cells.add_file_cell(name, filename, source)
+            print(f"{filename} will be part of {name}: it joins when the %%lambda {name} cell runs")
+            return
+        previous = cells.lookup(fn.name, fn.revision)
+        try:
+            fn.add_files({filename: source})
+        except (ConfigError, BuildError) as exc:
+            raise UsageError(f"%%lambda {name} --file {filename}: {exc}") from None
+        cells.add_file_cell(name, filename, source)
+        if previous is not None:
+            cells.remember(fn.name, fn.revision, *previous)
+        cells.remember_files(fn.name, fn.revision, cells.file_cells(name))
+        print(f"Published {fn.name} rev {fn.revision} with {filename}")
 
     # ------------------------------------------------------------------ %lambda
 
@@ -706,6 +794,16 @@ class _Note:
         from lambda_nb.render import fragments
 
         return {"text/plain": self.text, "text/html": fragments.empty_html(self.text)}
+
+
+class _BuildNote(_Note):
+    """A build log: preformatted, muted."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from lambda_nb.render import fragments
+
+        html = f'<pre class="lnb-build" style="opacity: 0.75;">{fragments.e(self.text)}</pre>'
+        return {"text/plain": self.text, "text/html": html}
 
 
 def _take_out(argv: list[str]) -> tuple[str | None, list[str]]:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from lambda_nb.commands import parse_env
 from lambda_nb.engine.config import (
+    ARCHITECTURES,
     LOG_FORMATS,
     LOG_LEVELS,
     MEMORY_DEFAULT,
@@ -58,9 +59,12 @@ class Option:
     action: str | None = None
     nargs: str | None = None
     values: Callable[[], Sequence[str]] | None = None
+    name: str | None = None  # the parsed value's name, when not the long flag's
 
     @property
     def dest(self) -> str:
+        if self.name is not None:
+            return self.name
         long = next((f for f in self.flags if f.startswith("--")), self.flags[0])
         return long.lstrip("-").replace("-", "_")
 
@@ -142,6 +146,36 @@ RUNTIME_CLIENT = Option(
     default=RUNTIME_CLIENTS[0],
     values=_choices(RUNTIME_CLIENTS),
 )
+REQUIREMENTS = Option(
+    ("--requirements",),
+    "packages the function needs, installed with pip (npm for Node.js) into its package: "
+    "requirement strings, or a requirements.txt / package.json path",
+    metavar="REQ",
+    nargs="+",
+    action="extend",
+)
+LAYERS = Option(
+    ("--layer",),
+    "a layer: a folder or .zip laid out as python/, nodejs/node_modules/, bin/, lib/ "
+    "(up to 5, merged into /opt in order)",
+    metavar="PATH",
+    action="append",
+)
+ARCHITECTURE = Option(
+    ("--architecture",),
+    "x86_64 or arm64: which wheels and npm binaries the requirements get",
+    metavar="A",
+    default=ARCHITECTURES[0],
+    values=_choices(ARCHITECTURES),
+)
+FILE = Option(
+    ("--file",),
+    "a file of the deployment package: in a notebook the cell is that file (e.g. helpers.py) "
+    "and joins function NAME; in the shell a path to add next to the code",
+    metavar="NAME",
+    action="append",
+    name="package_file",  # the CLI's FILE argument is the code itself
+)
 EVENT = Option(
     ("--event", "-e"),
     'JSON literal, @path/to/event.json, a catalog spec such as s3.put(key="a b.txt"); '
@@ -161,6 +195,9 @@ FUNCTION: tuple[Option, ...] = (
     FILENAME,
     BOOTSTRAP,
     RUNTIME_CLIENT,
+    REQUIREMENTS,
+    LAYERS,
+    ARCHITECTURE,
 )
 
 
@@ -223,14 +260,15 @@ def function_args(func: F) -> F:
     """
     from IPython.core.magic_arguments import argument
 
-    for option in reversed((*FUNCTION, EVENT)):
+    for option in reversed((*FUNCTION, FILE, EVENT)):
         func = argument(*option.flags, **option.kwargs())(func)
     return func
 
 
 def add_to_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the function options and --event to an argparse parser (the CLI's `invoke`)."""
-    for option in (*FUNCTION, EVENT):
+    """Add the function options, --file and --event to an argparse parser (the CLI's
+    `invoke`)."""
+    for option in (*FUNCTION, FILE, EVENT):
         parser.add_argument(*option.flags, **option.kwargs())
 
 
@@ -246,6 +284,8 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
         if option is ENV:
             value = parse_env(value)
             key = "environment"
+        elif option is LAYERS:
+            key = "layers"
         else:
             key = option.dest
         if value is not None:
@@ -253,6 +293,6 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def find(flag: str, options: Sequence[Option] = (*FUNCTION, EVENT, *SERVE)) -> Option | None:
+def find(flag: str, options: Sequence[Option] = (*FUNCTION, FILE, EVENT, *SERVE)) -> Option | None:
     """The option spelt `flag` (`--runtime`, `-e`), if any."""
     return next((o for o in options if flag in o.flags), None)

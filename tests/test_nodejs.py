@@ -699,10 +699,14 @@ def test_environment_variables(node, runtime: str) -> None:
     assert env["_HANDLER"] == "index.handler"
     assert env["LAMBDA_TASK_ROOT"] == task == inv.payload["cwd"]
     runtime_dir = env["LAMBDA_RUNTIME_DIR"]
-    assert env["NODE_PATH"] == (
-        f"/opt/nodejs/node{major}/node_modules:/opt/nodejs/node_modules:"
-        f"{runtime_dir}/node_modules:{runtime_dir}:{task}"
-    )
+    # Lambda's order (sandbox-and-packages.md 2.3); without layers there is no /opt here (the
+    # host's /opt is not the function's), and the SDK dir only once the SDK is installed
+    # (tests/test_packages.py checks the whole order with a layer and the SDK).
+    rev = fn._revision
+    sdk = f"{rev.runtime_site}:" if rev.runtime_site is not None else ""
+    assert env["NODE_PATH"] == f"{sdk}{runtime_dir}:{task}"
+    assert "_LAMBDA_NB_IMPORT_PATHS" not in env
+    assert major in runtime
     assert env["TZ"] == ":UTC" and env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert "LC_CTYPE" not in env  # Python runtimes only
     assert "_LAMBDA_TELEMETRY_LOG_FD" not in env

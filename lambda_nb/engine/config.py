@@ -20,6 +20,7 @@ REQUEST_MAX_BYTES = 6291456  # sync Invoke request: "Request must be smaller tha
 ASYNC_REQUEST_MAX_BYTES = 1048576
 RESPONSE_MAX_BYTES = 6291556  # response: 6 MiB + 100, as the real error message says
 LOG_FORMATS = ("Text", "JSON")
+ARCHITECTURES = ("x86_64", "arm64")
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -54,6 +55,7 @@ class FunctionConfig:
     log_level: str | None = None
     runtime_client: str = "lambda_nb"  # or "awslambdaric" (AWS's own client, Linux)
     bootstrap: str | None = None  # a custom runtime's executable, run in place (provided.*)
+    architecture: str = "x86_64"  # Architectures: what requirements are installed for
 
     @property
     def function_arn(self) -> str:
@@ -140,6 +142,12 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
     if cfg.runtime_client not in ("lambda_nb", "awslambdaric"):
         raise ConfigError(
             f"runtime_client must be 'lambda_nb' or 'awslambdaric', not {cfg.runtime_client!r}"
+        )
+    if cfg.architecture not in ARCHITECTURES:  # the API's wording (sandbox-and-packages.md 3.2)
+        raise ConfigError(
+            f"1 validation error detected: Value '[{cfg.architecture}]' at 'architectures' "
+            "failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy "
+            "enum value set: [x86_64, arm64], Member must not be null]"
         )
     bootstrap = None
     if cfg.bootstrap is not None:

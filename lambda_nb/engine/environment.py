@@ -141,8 +141,12 @@ class ExecutionEnvironment:
         memory_backend: str | None = None,
         version: str = "$LATEST",
         initialization_type: str = "on-demand",
+        opt_dir: Path | None = None,
+        runtime_site: Path | None = None,
     ) -> None:
         self.config = config
+        self.opt_dir = opt_dir  # the merged layers: what the function sees as /opt
+        self.runtime_site = runtime_site  # the runtime's bundled SDK (boto3, @aws-sdk v3)
         self.revision = revision
         self.task_root = task_root
         self.runtime = runtime
@@ -227,11 +231,23 @@ class ExecutionEnvironment:
         if self.runtime.execution_env:
             env["AWS_EXECUTION_ENV"] = self.runtime.execution_env
         env.update(self.runtime.environment(self.task_root))  # LAMBDA_RUNTIME_DIR, LC_CTYPE...
+        self._import_paths(env)
         if cfg.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level or "INFO"
         env.update(cfg.environment)
         return env
+
+    def _import_paths(self, env: dict[str, str]) -> None:
+        """Where the runtime finds /opt and its bundled SDK (sandbox-and-packages.md 2): the
+        bootstrap reads `_LAMBDA_NB_IMPORT_PATHS` (the /opt dir, then the SDK dir, either
+        empty) and removes it before user code runs. /opt/bin on PATH is the layers' bin."""
+        opt = "" if self.opt_dir is None else str(self.opt_dir)
+        if opt:
+            env["PATH"] = env["PATH"].replace(":/opt/bin", f":{opt}/bin")
+        if self.runtime.family in ("python", "nodejs"):
+            site = "" if self.runtime_site is None else str(self.runtime_site)
+            env["_LAMBDA_NB_IMPORT_PATHS"] = f"{opt}{os.pathsep}{site}"
 
     def _spawn(self) -> None:
         """Start the runtime; OSError if it cannot be executed (Runtime.InvalidEntrypoint)."""

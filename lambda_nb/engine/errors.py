@@ -75,3 +75,9 @@ class ResourceConflictException(InvokeError):
     """The resource exists already, or is changing (HTTP 409)."""
 
     error_code = "ResourceConflictException"
+
+
+class BuildError(LambdaNbError, ValueError):
+    """The function's code could not be built (a requirement failed to install, a layer is
+    missing or too large): nothing was published, the previous revision stays live. The
+    message is pip's or npm's own, or AWS's wording for a limit."""

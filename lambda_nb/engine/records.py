@@ -84,6 +84,8 @@ class Invocation:
     report: Report | None = None
     cold: bool = False
     log_result: str | None = None  # X-Amz-Log-Result, when the caller asked for LogType=Tail
+    # What lambda_nb (not Lambda) has to say about this run, e.g. why boto3 is missing here.
+    notes: list[str] = field(default_factory=list)
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.engine import concurrency
+from lambda_nb.engine import build, concurrency, runtime_site
 from lambda_nb.engine import invoke as request
 from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
@@ -57,6 +58,14 @@ class FunctionRevision:
     description: str = ""
     code_sha256: str = ""  # of the files and the configuration: what PublishVersion compares
     retired: bool = False  # its environments were ended; a late acquire gets a throwaway one
+    # The function's code as on AWS (engine/build.py): the merged layers (what it sees as
+    # /opt), the runtime's bundled SDK, the layers as given, in order, and the requirements
+    # installed into the task root. package()/deploy() read the task root and `layers`.
+    opt_dir: Path | None = None
+    runtime_site: Path | None = None
+    layers: list[Path] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    sources: dict[str, str | bytes | Path] = field(default_factory=dict)  # the files as given
 
 
 def _provisioned(env: ExecutionEnvironment) -> bool:
@@ -106,13 +115,24 @@ class LambdaService:
     def publish(
         self,
         config: FunctionConfig,
-        files: dict[str, str | bytes],
+        files: Mapping[str, str | bytes | Path],
         code_file: str | None = None,
+        requirements: str | os.PathLike[str] | Sequence[str] | None = None,
+        layers: Sequence[str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
+        on_build: Callable[[str], None] | None = None,
     ) -> FunctionRevision:
-        """A new revision of `config.name` with these files; the old environments retire."""
+        """A new revision of `config.name` with these files; the old environments retire.
+
+        The build comes first (requirements installed or taken from the cache, layers checked
+        and snapshotted, the runtime's SDK): a `BuildError` there publishes nothing, and the
+        previous revision stays live. `on_build(line)` receives the installers' output."""
         runtime = registry.resolve(
             config.runtime, config.runtime_client, config.handler, config.bootstrap
         )
+        made = build.prepare(
+            runtime.family, runtime.name, config.architecture, files, requirements, layers,
+            on_build,
+        )  # fmt: skip
         with self._lock:
             number = self._counts.get(config.name, 0) + 1
             self._counts[config.name] = number
@@ -121,16 +141,34 @@ class LambdaService:
             for rel, content in files.items():
                 path = task_root / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, bytes):
+                if isinstance(content, Path):  # a file of a code folder (from_directory)
+                    if content.is_symlink():
+                        path.symlink_to(os.readlink(content))
+                    else:
+                        shutil.copy2(content, path)
+                elif isinstance(content, bytes):
                     path.write_bytes(content)
                 else:
                     path.write_text(content, encoding="utf-8")
                 if registry.is_executable_code(config.runtime, rel, config.bootstrap):
                     path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
+            opt_dir = build.materialize(made, task_root, task_root.parent / "opt")
+            if (
+                runtime.family == "provided" and not config.bootstrap and opt_dir is not None
+                and not (task_root / registry.BOOTSTRAP_FILE).exists()
+                and (opt_dir / registry.BOOTSTRAP_FILE).is_file()
+            ):  # a custom runtime from a layer: /var/task/bootstrap, else /opt/bootstrap
+                runtime = replace(runtime, argv=(str(opt_dir / registry.BOOTSTRAP_FILE),))
+            if runtime.family == "nodejs":  # ES modules' view of /opt and the SDK
+                build.esm_modules(
+                    runtime.name, opt_dir, made.runtime_site, task_root.parent / "node_modules"
+                )
             old = self._revisions.get(config.name)
             rev = FunctionRevision(
                 config, number, task_root, runtime, code_file=code_file,
-                code_sha256=_fingerprint(config, files),
+                code_sha256=_fingerprint(config, files, made),
+                opt_dir=opt_dir, runtime_site=made.runtime_site, layers=made.layers,
+                requirements=made.requirements, sources=dict(files),
             )  # fmt: skip
             self._revisions[config.name] = rev
             self.log_groups.setdefault(config.log_group, {})
@@ -365,6 +403,9 @@ class LambdaService:
             revision=rev.revision,
             invoked_function_arn=invoked_arn,
         )
+        note = runtime_site.notice(rev.runtime.name) if rev.runtime_site is None else None
+        if note is not None:  # said once: the SDK could not be installed (offline)
+            inv.notes.append(note)
         self.history(rev.config.name).append(inv)
         try:
             env.invoke(inv, payload, on_progress, headers)
@@ -439,7 +480,8 @@ class LambdaService:
             env = ExecutionEnvironment(
                 rev.config, rev.revision, rev.task_root, rev.runtime, self.work_dir,
                 reaper=self.reaper, memory_backend=self.memory_backend, version=rev.version,
-                initialization_type=initialization_type,
+                initialization_type=initialization_type, opt_dir=rev.opt_dir,
+                runtime_site=rev.runtime_site,
             )  # fmt: skip
             env.busy = True
             rev.environments.append(env)
@@ -502,15 +544,28 @@ class LambdaService:
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
-def _fingerprint(config: FunctionConfig, files: dict[str, str | bytes]) -> str:
+def _fingerprint(
+    config: FunctionConfig,
+    files: Mapping[str, str | bytes | Path],
+    made: build.Build | None = None,
+) -> str:
     """What makes two revisions the same function: their files and their configuration."""
     digest = hashlib.sha256(repr(config).encode())
-    for rel in sorted(files):
-        content = files[rel]
+    contents = {rel: _stamp(c) if isinstance(c, Path) else c for rel, c in files.items()}
+    if made is not None:  # the installed requirements and the layers are code too
+        digest.update(repr((made.requirements_dir, made.layer_snapshots)).encode())
+    for rel in sorted(contents):
+        content = contents[rel]
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         digest.update(f"{rel}\0{len(data)}\0".encode())  # lengths keep file boundaries apart
         digest.update(data)
     return digest.hexdigest()
+
+
+def _stamp(path: Path) -> str:
+    """A code folder's file stands for its path, size and modification time."""
+    st = path.lstat()
+    return repr((str(path), st.st_size, st.st_mtime_ns))
 
 
 _default: LambdaService | None = None

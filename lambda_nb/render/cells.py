@@ -41,3 +41,30 @@ def latest(function: str) -> tuple[int, str, str] | None:
     rev = max(revisions)
     filename, source = _SOURCES[(function, rev)]
     return rev, filename, source
+
+
+# Cells that are files of a function's deployment package (`%%lambda NAME --file helpers.py`),
+# by function; every publish of the function includes them.
+_FILE_CELLS: dict[str, dict[str, str]] = {}
+# (function, revision) -> the file cells that revision was published with
+_REVISION_FILES: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def add_file_cell(function: str, filename: str, source: str) -> None:
+    _FILE_CELLS.setdefault(function, {})[filename] = source
+
+
+def file_cells(function: str) -> dict[str, str]:
+    """The file cells of `function`: {file name in the task root: its source}."""
+    return dict(_FILE_CELLS.get(function, {}))
+
+
+def remember_files(function: str, revision: int, files: dict[str, str]) -> None:
+    if files:
+        _REVISION_FILES[(function, revision)] = dict(files)
+
+
+def revision_files(function: str, revision: int) -> dict[str, str]:
+    """The file cells `function` rev `revision` was published with (their tracebacks map to
+    their own cells' lines)."""
+    return dict(_REVISION_FILES.get((function, revision), {}))

@@ -120,6 +120,17 @@ def note_html(text: str) -> str:
     return f'<span style="color: {MUTED}; font-size: 0.92em;">{e(text)}</span>'
 
 
+def hint_html(text: str) -> str:
+    """lambda_nb's advice under the header (a missing requirement, an absent SDK): `code`
+    spans in the text become <code>."""
+    parts = e(text).split("`")
+    body = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return (
+        f'<div class="lnb-hint" style="margin: 4px 0; white-space: pre-wrap;'
+        f' {theme.text_style("info")}">ℹ {body}</div>'
+    )
+
+
 def empty_html(text: str) -> str:
     return f'<div style="color: {MUTED}; font-style: italic;">{e(text)}</div>'
 
@@ -214,8 +225,9 @@ def frame_html(frame: vm.Frame) -> str:
         code = frame.cell_text if frame.cell_text is not None else frame.code
         return (
             f'<div class="lnb-frame lnb-frame-cell" style="margin: 2px 0;">'
-            f'<span style="{theme.text_style("error")} font-weight: 600;">cell line'
-            f" {frame.cell_line}</span>{where}"
+            f'<span style="{theme.text_style("error")} font-weight: 600;">'
+            + (f"{e(frame.cell_file)} " if frame.cell_file else "")
+            + f"cell line {frame.cell_line}</span>{where}"
             + (f'<div style="padding-left: 2em;">{e(code.strip())}</div>' if code else "")
             + "</div>"
         )
@@ -314,7 +326,11 @@ def invocation_html(model: vm.InvocationModel) -> str:
     Self-contained (inline styles, no script, no external CSS) and made of what JupyterLab's
     sanitizer keeps in an untrusted notebook (<details>/<summary> included), so a saved
     notebook, nbconvert and GitHub all show it; the sections stand in for the live tabs."""
-    parts = [header_html(model.header), *(section_html(s, model) for s in model.sections)]
+    parts = [
+        header_html(model.header),
+        *(hint_html(h) for h in model.hints),
+        *(section_html(s, model) for s in model.sections),
+    ]
     return (
         f'<div class="lnb-invocation lnb-status-{e(model.header.status)}" style="border-left:'
         f' 3px solid {BORDER}; padding: 2px 0 2px 8px; margin: 2px 0;">{"".join(parts)}</div>'

@@ -78,6 +78,8 @@ def reconfigure(fn: Function, timeout: float, memory: int) -> Function:
         raise ValueError(f"the code of {fn.name} is not known here; re-run its cell instead")
     filename, source = found
     cfg = fn.config
+    rev = fn._revision  # the package stays as it was: requirements, layers, other files
+    others = {k: v for k, v in rev.sources.items() if k != rev.code_file}
     new = Function.from_source(
         source,
         name=fn.name,
@@ -90,6 +92,10 @@ def reconfigure(fn: Function, timeout: float, memory: int) -> Function:
         runtime=cfg.runtime,
         runtime_client=cfg.runtime_client,
         service=fn.service,
+        requirements=rev.requirements or None,
+        layers=rev.layers or None,
+        files=others or None,
+        architecture=cfg.architecture,
     )
     cells.remember(new.name, new.revision, filename, source)
     return new

@@ -65,6 +65,7 @@ def model_text(model: vm.InvocationModel, inv: Invocation) -> str:
     out.append(ids)
     if head.figures():
         out.append("  " + " · ".join(f"{k}: {v}" for k, v in head.figures()))
+    out.extend(f"ℹ {hint}" for hint in model.hints)
     err = model.error
     if err is not None:
         out += ["Error", f"  {err.summary}"]
@@ -99,7 +100,8 @@ def _annotated(frame: vm.Frame) -> str:
     if frame.cell_line is None:
         return frame.text
     first, _, rest = frame.text.partition("\n")
-    return f"{first}   ← cell line {frame.cell_line}" + (f"\n{rest}" if rest else "")
+    where = f"{frame.cell_file} cell line" if frame.cell_file else "cell line"
+    return f"{first}   ← {where} {frame.cell_line}" + (f"\n{rest}" if rest else "")
 
 
 # ---------------------------------------------------------------------------- text/html

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lambda_nb.render import cells
@@ -416,6 +417,7 @@ class Frame:
     runtime: bool  # a frame of the runtime client itself (hidden)
     cell_line: int | None = None
     cell_text: str | None = None  # the cell's own line, from the published source
+    cell_file: str | None = None  # set when the line is in a file cell (`--file helpers.py`)
 
 
 @dataclass(frozen=True)
@@ -482,7 +484,25 @@ def _basename(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def error_view(inv: Invocation, module_file: str | None, source: str | None) -> ErrorView | None:
+def _in_file_cell(frame: Frame, others: Mapping[str, str]) -> Frame:
+    """A frame in one of the function's file cells points at that cell's line."""
+    if frame.runtime or frame.cell_line is not None or frame.path is None or frame.line is None:
+        return frame
+    for name, text in others.items():
+        if frame.path.replace("\\", "/").endswith("/" + name):
+            return replace(
+                frame, cell_line=frame.line, cell_text=source_line(text, frame.line),
+                cell_file=name,
+            )  # fmt: skip
+    return frame
+
+
+def error_view(
+    inv: Invocation,
+    module_file: str | None,
+    source: str | None,
+    others: Mapping[str, str] | None = None,
+) -> ErrorView | None:
     if inv.error is None:
         return None
     error = inv.error
@@ -500,13 +520,13 @@ def error_view(inv: Invocation, module_file: str | None, source: str | None) -> 
         elif frame.runtime:
             hidden += 1
         else:
-            frames.append(frame)
+            frames.append(_in_file_cell(frame, others or {}))
     # Node.js's `trace` (and any `at ...` stack) lists the most recent call first; Python's
     # stackTrace lists it last. The innermost frame in the cell is the line the error is at.
     innermost_first = ("trace" in error and "stackTrace" not in error) or any(
         _NODE_FRAME.match(f.text) for f in frames if f.path is not None
     )
-    in_cell = [f.cell_line for f in frames if f.cell_line is not None]
+    in_cell = [f.cell_line for f in frames if f.cell_line is not None and f.cell_file is None]
     line = (in_cell[0] if innermost_first else in_cell[-1]) if in_cell else None
     if line is None and module_file:
         line = syntax_error_line(message, module_file)
@@ -643,6 +663,9 @@ class InvocationModel:
     context: list[tuple[str, str]]
     report: ReportView | None
     sections: tuple[Section, ...] = ()
+    # lambda_nb's own advice, never part of what Lambda returned: why boto3 is missing here,
+    # which --requirements a missing module needs.
+    hints: tuple[str, ...] = ()
 
 
 def sections(
@@ -688,7 +711,8 @@ def build(
     """The whole view model; the cell's module and source default to what the magic recorded."""
     if module_file is None and source is None:
         module_file, source = cell_of(inv)
-    resp, err, rep = response(inv), error_view(inv, module_file, source), report(inv)
+    others = cells.revision_files(inv.function_name, inv.revision)
+    resp, err, rep = response(inv), error_view(inv, module_file, source, others), report(inv)
     records = list(inv.logs)
     running = inv.status == "running"
     logs = log_excerpt(records, 0, RUNNING_LOG_RECORDS) if running else log_excerpt(records)
@@ -701,4 +725,42 @@ def build(
         context=context_fields(inv),
         report=rep,
         sections=sections(inv.status, resp, err, logs, rep),
+        hints=hints(inv),
     )
+
+
+# ================================================================================= hints
+_MISSING_MODULE = re.compile(r"No module named '([^'.]+)")
+
+
+def hints(inv: Invocation) -> tuple[str, ...]:
+    """Notes the engine attached, and for a module the function cannot import but the
+    notebook can, the requirement that would fix it (the body stays exactly AWS's)."""
+    out = list(getattr(inv, "notes", ()))
+    message = str((inv.error or {}).get("errorMessage", "") or "")
+    match = _MISSING_MODULE.search(message)
+    if match is not None:
+        requirement = notebook_requirement(match[1])
+        if requirement is not None:
+            out.append(
+                f"`{match[1]}` is installed in this notebook but not in the function: "
+                f"add `--requirements {requirement}`"
+            )
+    return tuple(out)
+
+
+@functools.cache
+def notebook_requirement(module: str) -> str | None:
+    """The distribution that provides top-level `module` in the notebook's environment (the
+    module's name if no distribution claims it), or None if the notebook cannot import it
+    either."""
+    import importlib.metadata
+    import importlib.util
+
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    dists = importlib.metadata.packages_distributions().get(module) or [module]
+    return dists[0].lower() if dists[0] != "IPython" else "ipython"

@@ -32,6 +32,7 @@ from lambda_nb.engine.errors import RuntimeNotFound
 
 HERE = Path(__file__).resolve().parent
 BOOTSTRAP = HERE / "python" / "bootstrap.py"
+AWS_BOOTSTRAP = HERE / "python" / "aws_bootstrap.py"  # starts awslambdaric as Lambda does
 NODE_BOOTSTRAP = HERE / "nodejs" / "bootstrap"
 NODE_RUNTIMES = ("nodejs20.x", "nodejs22.x", "nodejs24.x")
 PROVIDED_RUNTIMES = ("provided.al2023", "provided.al2")
@@ -283,25 +284,72 @@ def _python(runtime: str | None, runtime_client: str, handler: str) -> RuntimeCo
         interpreter = found
         version = _interpreter_version(interpreter)
         if f"python{version[0]}.{version[1]}" != name:
-            raise RuntimeNotFound(
-                f"{interpreter} is Python {version[0]}.{version[1]}, not {name}"
-            )
+            raise RuntimeNotFound(f"{interpreter} is Python {version[0]}.{version[1]}, not {name}")
+    # -S -s: no `site`, so none of this interpreter's site-packages is on the function's
+    # sys.path; the bootstrap lays out Lambda's (sandbox-and-packages.md 2.1, _lnb_path.py).
+    runtime_dir = str(BOOTSTRAP.parent)
     if runtime_client == "awslambdaric":
         if sys.platform != "linux":
             raise RuntimeNotFound("awslambdaric (AWS's runtime client) runs on Linux only")
-        argv: tuple[str, ...] = (interpreter, "-m", "awslambdaric", handler)
+        runtime_dir = str(aws_ric_runtime_dir(interpreter))
+        argv: tuple[str, ...] = (interpreter, "-S", "-s", str(AWS_BOOTSTRAP), handler)
     else:
-        argv = (interpreter, str(BOOTSTRAP))
+        argv = (interpreter, "-S", "-s", str(BOOTSTRAP))
     return RuntimeCommand(
         name=name,
         argv=argv,
         execution_env=f"AWS_Lambda_{name}",
         runtime_version=f"python:{version[0]}.{version[1]}.v{version[2]}",
         family="python",
-        runtime_dir=str(BOOTSTRAP.parent),
+        runtime_dir=runtime_dir,
         env={"LC_CTYPE": "C.UTF-8"},  # Python runtimes only (lambda-runtime.md section 3)
         interpreter=interpreter,
     )
+
+
+# The top-level files and folders of awslambdaric and of what it requires, as
+# `name<TAB>path` lines, printed by the interpreter that will run it.
+_RIC_FILES_SCRIPT = r"""
+import importlib.metadata as md, re
+todo, seen = ["awslambdaric"], set()
+while todo:
+    name = todo.pop()
+    if name.lower() in seen:
+        continue
+    seen.add(name.lower())
+    dist = md.distribution(name)
+    tops = {f.parts[0] for f in dist.files or () if f.parts and f.parts[0] != ".."}
+    for top in sorted(tops):
+        if not top.endswith((".dist-info", ".egg-info")) and top != "__pycache__":
+            print(top, dist.locate_file(top), sep="\t")
+    for req in dist.requires or ():
+        if "extra ==" not in req:
+            todo.append(re.split(r"[ ;<>=!~\[(]", req, maxsplit=1)[0])
+"""
+
+
+@functools.cache
+def aws_ric_runtime_dir(interpreter: str) -> Path:
+    """The runtime dir for AWS's awslambdaric run by `interpreter`: a folder holding only
+    awslambdaric and the packages it needs (links to where they are installed), as Lambda's
+    /var/runtime holds them; the function imports nothing else of that installation."""
+    from lambda_nb.engine import cache
+
+    out = subprocess.run(
+        [interpreter, "-c", _RIC_FILES_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    if out.returncode != 0:
+        raise RuntimeNotFound(
+            f"awslambdaric (AWS's runtime client) is not installed for {interpreter}: "
+            "pip install awslambdaric"
+        )
+    tops = dict(line.split("\t", 1) for line in out.stdout.splitlines() if "\t" in line)
+
+    def build(tmp: Path) -> None:
+        for name, path in tops.items():
+            os.symlink(path, tmp / name)
+
+    return cache.entry("runtime-dirs", f"awslambdaric-{cache.key(interpreter, tops)}", build)[0]
 
 
 def _version_key(name: str) -> tuple[int, ...]:

@@ -41,10 +41,9 @@ def main() -> None:
 
 
 def _set_import_path(task_root: str) -> None:
-    """sys.path as `python -m awslambdaric` leaves it: the task root first, our folder gone."""
-    while HERE in sys.path:
-        sys.path.remove(HERE)
-    sys.path.insert(0, task_root)
+    """sys.path as Lambda's runtime builds it (_lnb_path), with our own folder gone: the
+    function sees the task root, /opt's layers, the bundled boto3, the standard library."""
+    import_private("_lnb_path").set_import_path(task_root, None, drop=(HERE,))
 
 
 class Runtime:
