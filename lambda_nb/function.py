@@ -185,6 +185,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
+        debug: bool | Callable[[str], str] = False,
     ) -> records.Invocation: ...
 
     @overload
@@ -207,6 +208,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
+        debug: bool | Callable[[str], str] = False,
     ) -> records.Invocation | AsyncRequest | None: ...
 
     def invoke(
@@ -217,6 +219,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
+        debug: bool | Callable[[str], str] = False,
     ) -> records.Invocation | AsyncRequest | None:
         """Invoke and return the finished Invocation (the service's Invoke operation).
 
@@ -227,6 +230,11 @@ class Function:
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         Ctrl-C / a kernel interrupt aborts the invocation (environment reset) and re-raises.
         A throttled invoke raises `TooManyRequestsException`.
+        `debug=True`: `breakpoint()` and `pdb.set_trace()` in the handler stop it with pdb's
+        prompt at `input()` (a notebook cell's input box, or the terminal); the time stopped
+        counts neither against the timeout nor in Duration. A callable instead of True is
+        asked for each line (given pdb's output, it returns the line). Without it,
+        `breakpoint()` does what it does on AWS: pdb reads EOF and the handler fails (BdbQuit).
         """
         return self.service.invoke(
             self.name,
@@ -236,6 +244,33 @@ class Function:
             log_type=log_type,
             client_context=client_context,
             on_progress=on_progress,
+            debug=_debug_session(debug),
+        )
+
+    def debug_last(
+        self,
+        post_mortem: bool = True,
+        prompt: Callable[[str], str] | None = None,
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation:
+        """Re-invoke the event of the last failed invocation in a fresh (cold) environment, as
+        a retry would run, with pdb on: `breakpoint()` stops, and with `post_mortem` pdb opens
+        at the frame that raised, with its locals; the invocation then fails as before.
+        `prompt` as `invoke(debug=prompt)`; by default `input()`."""
+        failed = [i for i in list(self.history) if i.status not in ("success", "running")]
+        failed = [i for i in failed if i.status != "aborted"]
+        if not failed:
+            raise LookupError(f"{self.name}: no failed invocation to debug")
+        last = failed[-1]
+        arn = last.invoked_function_arn.split(":")
+        qualifier = arn[7] if len(arn) > 7 else None
+        return self.service.invoke(  # type: ignore[return-value]
+            self.name,
+            last.event,
+            qualifier=qualifier,
+            on_progress=on_progress,
+            debug=_debug_session(prompt or True, post_mortem),
+            fresh=True,
         )
 
     def invoke_async(self, event: Any = None, qualifier: str | None = None) -> AsyncRequest:
@@ -362,6 +397,17 @@ class Function:
             f"<Function {self.name} rev {self.revision} {self.runtime} "
             f"timeout={cfg.timeout:g}s memory={cfg.memory}MB>"
         )
+
+
+def _debug_session(debug: bool | Callable[[str], str], post_mortem: bool = False) -> Any:
+    """The engine's DebugSession for `debug=`: None, input() (True) or the given prompt."""
+    if debug is False or debug is None:
+        return None
+    from lambda_nb.debugging import InputPrompt
+    from lambda_nb.engine.debugger import DebugSession
+
+    prompt = InputPrompt() if debug is True else debug
+    return DebugSession(prompt, post_mortem=post_mortem)
 
 
 def _target(target: Function | str | None) -> str | None:

@@ -56,6 +56,8 @@ class Report:
     init_duration_ms: float | None = None
     status: str | None = None  # None on success; "timeout" or "error"
     error_type: str | None = None
+    # lambda_nb's own: time stopped at a debugger prompt, left out of Duration (debugger.py)
+    debug_pause_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -25,6 +25,7 @@ _REASONS = {
     405: "Method Not Allowed", 413: "Request Entity Too Large", 500: "Internal Server Error",
 }  # fmt: skip
 MAX_BODY = 64 * 1024 * 1024  # refuse anything absurd before reading it
+DEBUG_PREFIX = "/lambda-nb/debug/"  # engine/debugger.py; not a path of AWS's Runtime API
 
 
 class Connection:
@@ -195,6 +196,11 @@ class RuntimeAPIServer:
         self, conn: Connection, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> None:
         path = path.split("?", 1)[0]
+        if path.startswith(DEBUG_PREFIX):  # lambda_nb's own: pdb's channel (engine/debugger.py)
+            on_debug = getattr(self.handler, "on_debug", None)
+            if method == "POST" and on_debug is not None:
+                on_debug(conn, path[len(DEBUG_PREFIX) :], body)
+                return
         parts = path[len(PREFIX) :].split("/") if path.startswith(PREFIX) else []
         if parts == ["invocation", "next"]:
             route = "GET"
