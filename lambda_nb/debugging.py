@@ -41,6 +41,13 @@ class InputPrompt:
         sys.stdout.flush()
 
 
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 class TerminalPrompt:
     """The shell's prompt: pdb's output and prompt on stderr (stdout is the response body's),
     lines from stdin; end of input (Ctrl-D, or a pipe that ran dry) is EOF for pdb."""
@@ -55,6 +62,9 @@ class TerminalPrompt:
             stderr.write(text)
             stderr.flush()
             line = stdin.readline()
+            if line and not _isatty(stdin):  # piped commands: echoed, so the transcript reads
+                stderr.write(line if line.endswith("\n") else line + "\n")
+                stderr.flush()
         if not line:
             raise EOFError
         return line.rstrip("\r\n")

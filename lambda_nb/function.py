@@ -260,7 +260,9 @@ class Function:
         failed = [i for i in list(self.history) if i.status not in ("success", "running")]
         failed = [i for i in failed if i.status != "aborted"]
         if not failed:
-            raise LookupError(f"{self.name}: no failed invocation to debug")
+            from lambda_nb.engine.debugger import NothingToDebug
+
+            raise NothingToDebug(f"{self.name}: no failed invocation to debug")
         last = failed[-1]
         arn = last.invoked_function_arn.split(":")
         qualifier = arn[7] if len(arn) > 7 else None
@@ -431,4 +433,3 @@ def _history_row(inv: records.Invocation) -> dict[str, Any]:
         "version": inv.version,
         "environment": inv.environment,
     }
-

@@ -156,12 +156,23 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         help="InvocationType Event: queue it and answer at once (retries, destinations)",
     )  # fmt: skip
     p.add_argument("--qualifier", metavar="Q", help="a version number or an alias")
+    p.add_argument(*options.DEBUG.flags, **options.DEBUG.kwargs())
     p.add_argument("--count", metavar="N", type=int, help="a burst: the event N times")
     p.add_argument(
         "--concurrency", metavar="C", type=int, default=4,
         help="a burst's callers at once (default 4)",
     )  # fmt: skip
     out(p, "Invocation (AsyncRequest with --async, the list of results with --count)")
+    p = command(
+        "debug",
+        "re-run the last failed invocation in a fresh environment, pdb at the frame that raised",
+    )
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument(
+        "--no-post-mortem", dest="post_mortem", action="store_false",
+        help="stop only at breakpoint(), not where it raised",
+    )  # fmt: skip
+    out(p, "Invocation")
     command("list", "the functions defined in this kernel")
     for name, text in [
         ("logs", "the log group of a function: its streams and records"),
@@ -307,7 +318,7 @@ class LambdaMagics(Magics):
                 self.shell.user_ns[args.out] = fn
             print(f"Published {fn.name} rev {fn.revision} (not invoked)")
             return
-        self._invoke(fn, event, args.out)
+        self._invoke(fn, event, args.out, debug=bool(args.debug))
 
     def _settings(self, args: argparse.Namespace) -> dict[str, Any]:
         """Function.from_source keywords: the cell's options over the configured defaults."""
@@ -358,6 +369,9 @@ class LambdaMagics(Magics):
             self._show_catalog()
         elif args.command == "invoke":
             self._invoke_command(args)
+        elif args.command == "debug":
+            fn = self._function(args.name)
+            self._invoke(fn, None, args.out, debug=True, replay=args.post_mortem)
         elif args.command == "configure":
             print(self._guard(commands.configure, self._function(args.name), args))
         elif args.command == "publish":
@@ -386,6 +400,8 @@ class LambdaMagics(Magics):
         fn = self._function(args.name)
         event = self._event(args.event)
         result: Any
+        if args.debug and (args.asynchronous or args.count is not None):
+            raise UsageError("--debug stops one synchronous invocation, not --async or --count")
         if args.asynchronous:
             result = self._guard(fn.invoke_async, event, args.qualifier)
             print(f"202 Accepted: {fn.name} request {result.request_id} is {result.status}")
@@ -395,7 +411,7 @@ class LambdaMagics(Magics):
             )
             show(result)
         else:
-            self._invoke(fn, event, args.out, args.qualifier)
+            self._invoke(fn, event, args.out, args.qualifier, debug=bool(args.debug))
             return
         if args.out:
             assert self.shell is not None
@@ -510,12 +526,23 @@ class LambdaMagics(Magics):
         return self._guard(resolve_event, text, self.shell.user_ns)
 
     def _invoke(
-        self, fn: Function, event: Any, out: str | None, qualifier: str | None = None
+        self,
+        fn: Function,
+        event: Any,
+        out: str | None,
+        qualifier: str | None = None,
+        debug: bool = False,
+        replay: bool | None = None,
     ) -> Invocation | None:
-        """Invoke with a live display, store -o, then apply raise_on_error."""
+        """Invoke with a live display, store -o, then apply raise_on_error. `debug`: pdb's
+        prompt is an input box in the cell; `replay` (True: post-mortem, False: breakpoints
+        only): the last failed invocation again, in a fresh environment (`%lambda debug`)."""
         __tracebackhide__ = True
         assert self.shell is not None
         from lambda_nb.engine.errors import InvokeError
+
+        if debug:
+            self._check_stdin()
 
         view = choose_view(f"{fn.name} rev {fn.revision}", self.display, self.shell)
         live = self.display != "none" and self._live_updates()
@@ -533,8 +560,12 @@ class LambdaMagics(Magics):
                 handle.update(view)
                 shown.update(at=now, records=len(inv.logs), status=inv.status)
 
+        inv: Invocation
         try:
-            inv = fn.invoke(event, qualifier=qualifier, on_progress=on_progress)
+            if replay is not None:
+                inv = self._guard(fn.debug_last, replay, None, on_progress)
+            else:
+                inv = fn.invoke(event, qualifier=qualifier, on_progress=on_progress, debug=debug)
         except InvokeError as exc:
             # Refused before anything ran (a throttle, a bad event): the live view gives way to
             # that one line, so no "invoking…" or widget is left in the saved notebook.
@@ -565,6 +596,16 @@ class LambdaMagics(Magics):
         if self.raise_on_error and inv.status != "success":
             raise FunctionFailed(function_failed_message(inv))
         return inv
+
+    def _check_stdin(self) -> None:
+        """pdb's prompt needs a frontend that answers input(): JupyterLab, Notebook 7, VS Code,
+        terminal IPython; not a headless runner (nbclient, nbconvert) or a stdin-less kernel."""
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is not None and not getattr(kernel, "_allow_stdin", True):
+            raise UsageError(
+                "--debug: this frontend does not answer input(), so pdb's prompt cannot appear "
+                "(run the cell from JupyterLab, Notebook 7 or VS Code)"
+            )
 
     def _finish(self, view: Any, handle: Any, inv: Invocation | None) -> None:
         """The final display: in place of the live one, or once (terminal), or not at all.

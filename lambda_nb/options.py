@@ -149,6 +149,15 @@ EVENT = Option(
     metavar="EVENT",
 )
 
+# The invocation's, not the function's: pdb in the handler stops at the caller's prompt.
+DEBUG = Option(
+    ("--debug",),
+    "breakpoint() and pdb in the handler stop at a prompt here (an input box in a notebook, "
+    "the terminal in a shell); the time stopped does not count against the timeout",
+    action="store_true",
+)
+INVOKE: tuple[Option, ...] = (EVENT, DEBUG)  # options of one invocation, after the function's
+
 # The function's configuration, in the order the help lists it.
 FUNCTION: tuple[Option, ...] = (
     HANDLER,
@@ -172,14 +181,15 @@ def function_args(func: F) -> F:
     """
     from IPython.core.magic_arguments import argument
 
-    for option in reversed((*FUNCTION, EVENT)):
+    for option in reversed((*FUNCTION, *INVOKE)):
         func = argument(*option.flags, **option.kwargs())(func)
     return func
 
 
 def add_to_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the function options and --event to an argparse parser (the CLI's `invoke`)."""
-    for option in (*FUNCTION, EVENT):
+    """Add the function options, --event and --debug to an argparse parser (the CLI's
+    `invoke`)."""
+    for option in (*FUNCTION, *INVOKE):
         parser.add_argument(*option.flags, **option.kwargs())
 
 
@@ -202,6 +212,6 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def find(flag: str, options: Sequence[Option] = (*FUNCTION, EVENT)) -> Option | None:
+def find(flag: str, options: Sequence[Option] = (*FUNCTION, *INVOKE)) -> Option | None:
     """The option spelt `flag` (`--runtime`, `-e`), if any."""
     return next((o for o in options if flag in o.flags), None)

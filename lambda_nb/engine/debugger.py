@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lambda_nb.engine.errors import ConfigError
+from lambda_nb.engine.errors import ConfigError, LambdaNbError
 
 if TYPE_CHECKING:
     from lambda_nb.engine.runtime_api import Connection
@@ -49,6 +49,10 @@ Prompt = Callable[[str], str]
 
 class DebugUnsupported(ConfigError):
     """This function's runtime cannot stop in a debugger here."""
+
+
+class NothingToDebug(LambdaNbError, LookupError):
+    """`debug_last()` with no failed invocation to run again."""
 
 
 def check_runtime(runtime: RuntimeCommand) -> None:
