@@ -257,13 +257,7 @@ class Function:
         a retry would run, with pdb on: `breakpoint()` stops, and with `post_mortem` pdb opens
         at the frame that raised, with its locals; the invocation then fails as before.
         `prompt` as `invoke(debug=prompt)`; by default `input()`."""
-        failed = [i for i in list(self.history) if i.status not in ("success", "running")]
-        failed = [i for i in failed if i.status != "aborted"]
-        if not failed:
-            from lambda_nb.engine.debugger import NothingToDebug
-
-            raise NothingToDebug(f"{self.name}: no failed invocation to debug")
-        last = failed[-1]
+        last = self.last_failed()
         arn = last.invoked_function_arn.split(":")
         qualifier = arn[7] if len(arn) > 7 else None
         return self.service.invoke(  # type: ignore[return-value]
@@ -274,6 +268,17 @@ class Function:
             debug=_debug_session(prompt or True, post_mortem),
             fresh=True,
         )
+
+    def last_failed(self) -> records.Invocation:
+        """The last invocation that failed (an error, timeout, crash or out-of-memory kill; not
+        an abort), or NothingToDebug."""
+        failed = [i for i in list(self.history) if i.status not in ("success", "running")]
+        failed = [i for i in failed if i.status != "aborted"]
+        if not failed:
+            from lambda_nb.engine.debugger import NothingToDebug
+
+            raise NothingToDebug(f"{self.name}: no failed invocation to debug")
+        return failed[-1]
 
     def invoke_async(self, event: Any = None, qualifier: str | None = None) -> AsyncRequest:
         """Queue `event` (InvocationType Event): the answer comes at once, the function runs in

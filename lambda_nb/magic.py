@@ -371,6 +371,7 @@ class LambdaMagics(Magics):
             self._invoke_command(args)
         elif args.command == "debug":
             fn = self._function(args.name)
+            self._guard(fn.last_failed)  # refused before any view is shown
             self._invoke(fn, None, args.out, debug=True, replay=args.post_mortem)
         elif args.command == "configure":
             print(self._guard(commands.configure, self._function(args.name), args))

@@ -131,6 +131,7 @@ class Header:
     billed: str | None
     memory: str | None  # "36 MB of 128 MB"
     init: str | None = None  # Init Duration: a cold start's Duration leaves the init out
+    debug_pause: str | None = None  # a debugged invocation: time at pdb's prompt, not in Duration
 
     def figures(self) -> list[tuple[str, str]]:
         """The headline figures in the REPORT line's order; Init Duration on cold starts, so a
@@ -138,6 +139,7 @@ class Header:
         pairs = [
             ("Duration", self.duration), ("Billed Duration", self.billed),
             ("Max Memory Used", self.memory), ("Init Duration", self.init),
+            ("Debug Pause Duration", self.debug_pause),
         ]  # fmt: skip
         return [(k, v) for k, v in pairs if v]
 
@@ -164,6 +166,7 @@ def header(inv: Invocation) -> Header:
         billed=f"{rep.billed_duration_ms} ms" if rep else None,
         memory=f"{rep.max_memory_used_mb} MB of {rep.memory_size_mb} MB" if rep else None,
         init=ms(rep.init_duration_ms) if rep and rep.init_duration_ms is not None else None,
+        debug_pause=ms(rep.debug_pause_ms) if rep and rep.debug_pause_ms is not None else None,
     )
 
 
@@ -614,6 +617,8 @@ def report_figures(inv: Invocation) -> list[tuple[str, str]]:
     ]
     if rep.init_duration_ms is not None:
         figures.append(("Init Duration", ms(rep.init_duration_ms)))
+    if rep.debug_pause_ms is not None:  # lambda_nb's own field (engine/debugger.py)
+        figures.append(("Debug Pause Duration", ms(rep.debug_pause_ms)))
     if rep.status:
         figures.append(("Status", rep.status))
     if rep.error_type:
