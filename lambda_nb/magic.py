@@ -156,13 +156,20 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         help="InvocationType Event: queue it and answer at once (retries, destinations)",
     )  # fmt: skip
     p.add_argument("--qualifier", metavar="Q", help="a version number or an alias")
-    p.add_argument(*options.DEBUG.flags, **options.DEBUG.kwargs())
     p.add_argument("--count", metavar="N", type=int, help="a burst: the event N times")
     p.add_argument(
         "--concurrency", metavar="C", type=int, default=4,
         help="a burst's callers at once (default 4)",
     )  # fmt: skip
+    p.add_argument(*options.DEBUG.flags, **options.DEBUG.kwargs())
     out(p, "Invocation (AsyncRequest with --async, the list of results with --count)")
+    command("list", "the functions defined in this kernel")
+    for name, text in [
+        ("logs", "the log group of a function: its streams and records"),
+        ("history", "the invocations of a function: a table and a chart"),
+        ("reset", "end a function's environments (next invoke is cold)"),
+    ]:
+        command(name, text).add_argument("name", metavar="NAME", help="a function's name")
     p = command(
         "debug",
         "re-run the last failed invocation in a fresh environment, pdb at the frame that raised",
@@ -173,13 +180,6 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         help="stop only at breakpoint(), not where it raised",
     )  # fmt: skip
     out(p, "Invocation")
-    command("list", "the functions defined in this kernel")
-    for name, text in [
-        ("logs", "the log group of a function: its streams and records"),
-        ("history", "the invocations of a function: a table and a chart"),
-        ("reset", "end a function's environments (next invoke is cold)"),
-    ]:
-        command(name, text).add_argument("name", metavar="NAME", help="a function's name")
     p = command("configure", "concurrency, retries and destinations of a function")
     p.add_argument("name", metavar="NAME", help="a function's name")
     p.add_argument(

@@ -72,11 +72,12 @@ def test_function_names(ip: Any, defined: str) -> None:
 
 def test_options_of_a_command(ip: Any, defined: str) -> None:
     assert words(ip, f"%lambda invoke {defined} --") == [
-        "--event", "--async", "--qualifier", "--count", "--concurrency", "--out", "--help",
+        "--event", "--async", "--qualifier", "--count", "--concurrency", "--debug", "--out",
+        "--help",
     ]  # fmt: skip
     assert words(ip, f"%lambda invoke {defined} -") == [
-        "--event", "-e", "--async", "--qualifier", "--count", "--concurrency", "-o", "--out",
-        "-h", "--help",
+        "--event", "-e", "--async", "--qualifier", "--count", "--concurrency", "--debug", "-o",
+        "--out", "-h", "--help",
     ]  # fmt: skip
 
 
