@@ -389,3 +389,48 @@ def test_lambda_debug_opens_post_mortem_in_the_cell(kernel: Any) -> None:
     assert "IndexError" in text and "Debug Pause Duration" in text
     check = outputs(execute_answering(kc, "print(again.status, again.cold)", []))
     assert check.strip() == "error True"
+
+
+# ----------------------------------------------------------------- frame locals in the views
+SECRETS = """\
+# %%lambda
+def parse(record, api_key="k-123"):
+    fields = record.split(",")
+    return int(fields[1])
+
+def lambda_handler(event, context):
+    total = 0
+    db_password = "hunter2"
+    big = "x" * 10_000
+    for record in event["records"]:
+        total += parse(record)
+    return total
+"""
+
+
+def test_frame_locals_in_the_error_view_and_the_body_unchanged(
+    debuggable: Callable[..., Function],
+) -> None:
+    from lambda_nb.render.static import mimebundle
+
+    fn = debuggable(SECRETS, timeout=30)
+    ok = fn.invoke({"records": ["a,1"]})
+    assert ok.status == "success" and ok.frame_locals is None
+    inv = fn.invoke({"records": ["a,1", "b"]})
+    assert inv.status == "error" and inv.error is not None
+    # the caller's body is AWS's: nothing added
+    assert list(inv.error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert inv.frame_locals is not None
+    handler, parse = inv.frame_locals  # the function's frames only, outermost first
+    assert (handler["function"], handler["line"]) == ("lambda_handler", 11)
+    assert (parse["function"], parse["line"]) == ("parse", 4)
+    assert dict(map(tuple, parse["locals"])) == {
+        "record": "'b'", "api_key": "******", "fields": "['b']",
+    }  # fmt: skip
+    values = dict(map(tuple, handler["locals"]))
+    assert values["total"] == "1" and values["db_password"] == "******"
+    assert len(values["big"]) <= 120 and "hunter2" not in json.dumps(inv.frame_locals)
+    bundle = mimebundle(inv)
+    assert "      fields = ['b']" in bundle["text/plain"]
+    assert "api_key</span> = ******" in bundle["text/html"]
+    assert "hunter2" not in bundle["text/plain"] + bundle["text/html"]

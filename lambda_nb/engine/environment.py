@@ -437,6 +437,22 @@ class ExecutionEnvironment:
             reply = {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
             conn.send_json(400, reply)
 
+    def on_frame_locals(self, request_id: str, body: bytes) -> tuple[int, object]:
+        """The locals of the function's frames when it raised (lambda_nb's Python runtime
+        client sends them just before the error): kept on the Invocation for the error view;
+        the caller's error body is not touched."""
+        try:
+            frames = json.loads(body)
+        except ValueError:
+            return 400, {"errorMessage": "not JSON", "errorType": "InvalidRequest"}
+        with self._cv:
+            current = self._current
+            if current is None or current.request_id != request_id or self._result is not None:
+                return 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+            if isinstance(frames, list):
+                current.frame_locals = frames
+        return 202, {"status": "OK"}
+
     def _check_request(self, request_id: str, target: str) -> tuple[int, object] | None:
         """A post must name the invocation in progress, once (RAPID refuses anything else)."""
         current = self._current

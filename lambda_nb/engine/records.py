@@ -86,6 +86,9 @@ class Invocation:
     report: Report | None = None
     cold: bool = False
     log_result: str | None = None  # X-Amz-Log-Result, when the caller asked for LogType=Tail
+    # lambda_nb's own, for the error view: the function's frames when it raised, outermost
+    # first, each {file, line, function, locals: [[name, short repr], ...]} (Python only)
+    frame_locals: list[dict[str, Any]] | None = None
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property

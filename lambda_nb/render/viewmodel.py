@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 import time
@@ -419,6 +420,7 @@ class Frame:
     runtime: bool  # a frame of the runtime client itself (hidden)
     cell_line: int | None = None
     cell_text: str | None = None  # the cell's own line, from the published source
+    locals: tuple[tuple[str, str], ...] = ()  # (name, short repr) when it raised
 
 
 @dataclass(frozen=True)
@@ -509,6 +511,8 @@ def error_view(inv: Invocation, module_file: str | None, source: str | None) -> 
     innermost_first = ("trace" in error and "stackTrace" not in error) or any(
         _NODE_FRAME.match(f.text) for f in frames if f.path is not None
     )
+    if inv.frame_locals:
+        frames = _with_locals(frames, inv.frame_locals)
     in_cell = [f.cell_line for f in frames if f.cell_line is not None]
     line = (in_cell[0] if innermost_first else in_cell[-1]) if in_cell else None
     if line is None and module_file:
@@ -516,6 +520,29 @@ def error_view(inv: Invocation, module_file: str | None, source: str | None) -> 
     return ErrorView(
         etype, message, tuple(frames), hidden, line, source_line(source, line), innermost_first
     )
+
+
+def _with_locals(frames: list[Frame], captured: list[dict[str, Any]]) -> list[Frame]:
+    """Each frame with the locals the runtime client captured for it (matched by file, line and
+    function, in order: the same function may be on the stack twice)."""
+    pending = list(captured)
+    out = []
+    for frame in frames:
+        for i, cap in enumerate(pending):
+            same = (
+                frame.path is not None
+                and _basename(str(cap.get("file", ""))) == _basename(frame.path)
+                and cap.get("line") == frame.line
+                and cap.get("function") == frame.function
+            )
+            if same:
+                pairs = cap.get("locals") or []
+                names = tuple((str(p[0]), str(p[1])) for p in pairs if len(p) == 2)
+                frame = dataclasses.replace(frame, locals=names)
+                del pending[i]
+                break
+        out.append(frame)
+    return out
 
 
 _SYNTAX_MESSAGE = re.compile(r"\((?P<file>[^,()]+), line (?P<line>\d+)\)")

@@ -171,6 +171,8 @@ class Runtime:
         except Exception:
             faults = import_private("_lnb_faults")
             error, xray_fault = faults.error_from_exception(sys.exc_info(), request_id)
+            # lambda_nb's own: the frames' locals for the error view, apart from the body
+            import_private("_lnb_locals").send(self.client, request_id, sys.exc_info()[2])
 
         if error is None:
             body = result if isinstance(result, bytes) else result.encode("utf-8")
