@@ -262,6 +262,30 @@ def test_an_interrupt_at_the_prompt_aborts_and_resets(
     assert inv.status == "success" and inv.cold  # the environment was reset
 
 
+def test_closing_the_function_at_the_prompt_ends_everything(
+    debuggable: Callable[..., Function], processes_with_env: Callable[[str], list[int]]
+) -> None:
+    fn = debuggable(CELL, timeout=1)
+
+    def close_then_continue(text: str) -> str:
+        fn.close()  # as another cell, or the service's shutdown, would
+        return "c"
+
+    inv = fn.invoke({"k": 1}, debug=close_then_continue)
+    assert inv.status == "aborted"
+    assert not processes_with_env(inv.environment)
+
+
+def test_the_json_report_has_the_pause(
+    debuggable: Callable[..., Function]
+) -> None:  # fmt: skip
+    fn = debuggable(CELL, timeout=30, log_format="JSON")
+    inv = fn.invoke({"k": 1}, debug=lambda text: "c")
+    (report,) = [json.loads(r.message) for r in inv.logs if '"platform.report"' in r.message]
+    assert report["record"]["metrics"]["debugPauseDurationMs"] >= 0
+    assert report["record"]["status"] == "success"
+
+
 def test_runtimes_without_a_debug_channel_are_refused(
     make_function: Callable[..., Function],
 ) -> None:
@@ -313,11 +337,11 @@ def kernel() -> Iterator[Any]:
 
 
 def execute_answering(
-    kc: Any, code: str, answers: list[Any], timeout: float = 120
+    kc: Any, code: str, answers: list[Any], timeout: float = 120, allow_stdin: bool = True
 ) -> list[dict[str, Any]]:
     """Execute `code` with stdin allowed; answer each input_request from `answers` (a callable
     runs first, e.g. a wait). Returns the cell's iopub messages until the kernel is idle."""
-    msg_id = kc.execute(code, allow_stdin=True)
+    msg_id = kc.execute(code, allow_stdin=allow_stdin)
     queue = iter(answers)
     messages: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -375,6 +399,9 @@ def test_the_prompt_is_the_kernels_stdin_channel(kernel: Any) -> None:
     # %lambda debug: nothing failed yet, a clear one-line error; the kernel lives on
     refused = outputs(execute_answering(kc, "%lambda debug kernel-debug", []))
     assert refused.strip() == "UsageError: kernel-debug: no failed invocation to debug"
+    # a frontend that cannot answer input() (nbclient, nbconvert): refused before it runs
+    headless = outputs(execute_answering(kc, KERNEL_CELL, [], allow_stdin=False))
+    assert headless.startswith("UsageError: --debug: this frontend does not answer input()")
 
 
 def test_lambda_debug_opens_post_mortem_in_the_cell(kernel: Any) -> None:

@@ -657,6 +657,8 @@ class ExecutionEnvironment:
                         return "done"
                     if self._exited is not None:
                         return "exited"
+                    if self.closed:  # closed under the invocation (even stopped at a prompt)
+                        return "exited"
                     if debug is not None and debug.pending is not None:
                         asked = True
                         break
