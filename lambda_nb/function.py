@@ -75,6 +75,7 @@ class Function:
         # The service keeps the history; the handle holds on to it, so it stays readable
         # after `close()`.
         self.history: list[records.Invocation] = service.history(name)
+        self.debug_port: int | None = None  # an IDE attaches there (from_source's debug_port)
 
     # ------------------------------------------------------------ creation
     @classmethod
@@ -93,6 +94,7 @@ class Function:
         service: LambdaService | None = None,
         filename: str | None = None,
         bootstrap: str | Path | None = None,
+        debug_port: int | None = None,
     ) -> Function:
         """Publish `code` as the handler module of function `name` (a new revision if it exists).
 
@@ -102,6 +104,9 @@ class Function:
         Node.js, `index.js` or `index.cjs` makes the code CommonJS, as on Lambda. `bootstrap` is
         an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
         provided.al2023 or provided.al2, the default when it is given).
+        `debug_port` (e.g. 5678): the Python environment listens there with debugpy and each
+        synchronous invoke waits for an IDE to attach (VS Code: an `attach` configuration);
+        breakpoints are the IDE's, and the timeout is off meanwhile (as SAM's --debug-port).
         """
         runtime = registry.runtime_for(runtime, bootstrap)
         handler = registry.default_handler(runtime) if handler is None else handler
@@ -126,6 +131,13 @@ class Function:
         fn = service.functions.get(name)
         if fn is None:
             fn = service.functions[name] = cls(name, service)
+        fn.debug_port = None
+        if debug_port is not None:  # after publishing: the old revision's environment let go
+            from lambda_nb.engine.debugger import check_port, check_runtime
+
+            check_runtime(fn._revision.runtime)
+            check_port(debug_port)
+            fn.debug_port = debug_port
         return fn
 
     @classmethod
@@ -236,6 +248,7 @@ class Function:
         asked for each line (given pdb's output, it returns the line). Without it,
         `breakpoint()` does what it does on AWS: pdb reads EOF and the handler fails (BdbQuit).
         """
+        port = self.debug_port if invocation_type == "RequestResponse" else None
         return self.service.invoke(
             self.name,
             event,
@@ -244,7 +257,7 @@ class Function:
             log_type=log_type,
             client_context=client_context,
             on_progress=on_progress,
-            debug=_debug_session(debug),
+            debug=_debug_session(debug, port=port),
         )
 
     def debug_last(
@@ -406,12 +419,16 @@ class Function:
         )
 
 
-def _debug_session(debug: bool | Callable[[str], str], post_mortem: bool = False) -> Any:
-    """The engine's DebugSession for `debug=`: None, input() (True) or the given prompt."""
-    if debug is False or debug is None:
-        return None
-    from lambda_nb.debugging import InputPrompt
+def _debug_session(
+    debug: bool | Callable[[str], str], post_mortem: bool = False, port: int | None = None
+) -> Any:
+    """The engine's DebugSession for `debug=`: None, input() (True) or the given prompt; or,
+    without one, an IDE's on the function's debug port."""
     from lambda_nb.engine.debugger import DebugSession
+
+    if debug is False or debug is None:
+        return None if port is None else DebugSession(port=port)
+    from lambda_nb.debugging import InputPrompt
 
     prompt = InputPrompt() if debug is True else debug
     return DebugSession(prompt, post_mortem=post_mortem)

@@ -156,6 +156,13 @@ DEBUG = Option(
     "the terminal in a shell); the time stopped does not count against the timeout",
     action="store_true",
 )
+DEBUG_PORT = Option(
+    ("--debug-port",),
+    "an IDE attaches on 127.0.0.1:PORT (debugpy; VS Code's launch.json `attach`); the timeout "
+    "is off meanwhile",
+    metavar="PORT",
+    type=int,
+)
 INVOKE: tuple[Option, ...] = (EVENT, DEBUG)  # options of one invocation, after the function's
 
 # The function's configuration, in the order the help lists it.
@@ -170,6 +177,7 @@ FUNCTION: tuple[Option, ...] = (
     FILENAME,
     BOOTSTRAP,
     RUNTIME_CLIENT,
+    DEBUG_PORT,
 )
 
 

@@ -12,8 +12,10 @@ import builtins
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -294,6 +296,82 @@ def test_runtimes_without_a_debug_channel_are_refused(
     with pytest.raises(DebugUnsupported, match="custom runtime"):
         fn.invoke({}, debug=lambda text: "c")
     assert fn.history == []  # refused before anything ran
+
+
+# ----------------------------------------------------------------------- an IDE, over debugpy
+ATTACH = """\
+# %%lambda
+def lambda_handler(event, context):
+    x = event["k"] * 2
+    y = x + 1
+    return {"y": y}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_ide_attaches_sets_a_breakpoint_and_continues(
+    debuggable: Callable[..., Function],
+) -> None:
+    """debug_port: the environment listens with debugpy and waits; a DAP client (what VS Code
+    speaks) attaches, stops at a breakpoint in the cell's file, reads a local and continues.
+    The timeout (1 s) is off meanwhile."""
+    from dap_client import DapClient
+
+    pytest.importorskip("debugpy")
+    port = free_port()
+    fn = debuggable(ATTACH, timeout=1, debug_port=port)
+    result: dict[str, Any] = {}
+    caller = threading.Thread(target=lambda: result.update(inv=fn.invoke({"k": 4})))
+    caller.start()
+    client = DapClient(port)
+    try:
+        client.response(client.send("initialize", adapterID="debugpy", pathFormat="path"))
+        attach = client.send("attach", justMyCode=False)
+        client.event("initialized")
+        code_path = str(fn._revision.task_root / (fn.code_file or ""))
+        reply = client.response(
+            client.send("setBreakpoints", source={"path": code_path}, breakpoints=[{"line": 4}])
+        )
+        assert reply["body"]["breakpoints"][0]["verified"]
+        client.response(client.send("configurationDone"))
+        assert client.response(attach)["success"]
+        stopped = client.event("stopped")["body"]
+        assert stopped["reason"] == "breakpoint"
+        thread = stopped["threadId"]
+        frames = client.response(client.send("stackTrace", threadId=thread))["body"]
+        top = frames["stackFrames"][0]
+        assert (top["name"], top["line"]) == ("lambda_handler", 4)
+        time.sleep(1.5)  # held longer than the timeout
+        scopes = client.response(client.send("scopes", frameId=top["id"]))["body"]["scopes"]
+        ref = scopes[0]["variablesReference"]
+        variables = client.response(client.send("variables", variablesReference=ref))["body"]
+        assert {v["name"]: v["value"] for v in variables["variables"]}["x"] == "8"
+        assert client.response(client.send("continue", threadId=thread))["success"]
+        caller.join(60)
+    finally:
+        client.close()
+        caller.join(60)
+    inv = result["inv"]
+    assert inv.status == "success", inv.error
+    assert inv.payload == {"y": 9}
+    assert inv.report is not None and inv.report.duration_ms > 1000  # no timeout while held
+    assert "Debug Pause" not in inv.log_text()  # unmeasured with an IDE: not claimed
+
+
+def test_debug_port_in_use_is_a_clear_error(debuggable: Callable[..., Function]) -> None:
+    from lambda_nb.engine.errors import ConfigError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port} is in use"):
+            debuggable(ATTACH, debug_port=port)
 
 
 # ------------------------------------------------------------------------------------ the CLI

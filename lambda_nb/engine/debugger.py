@@ -32,6 +32,8 @@ engine skipped, and stays put during a stop (the runtime adds the current stop i
 from __future__ import annotations
 
 import math
+import os
+import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -70,19 +72,53 @@ def check_runtime(runtime: RuntimeCommand) -> None:
     raise DebugUnsupported(f"debug: {runtime.name}: {why}")
 
 
+def debugpy_dir() -> str:
+    """The folder that holds the caller's debugpy (the runtime imports it from there)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("debugpy")
+    if spec is None or spec.origin is None:
+        raise DebugUnsupported("debug_port needs debugpy: pip install debugpy")
+    return os.path.dirname(os.path.dirname(spec.origin))
+
+
+def check_port(port: int) -> None:
+    """A clear error now rather than a failed listen inside the environment."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"debug_port: {port!r} is not a TCP port (1-65535)")
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # only a listener is "in use"
+    try:
+        probe.bind(("127.0.0.1", port))
+    except OSError as exc:
+        raise ConfigError(f"debug_port: 127.0.0.1:{port} is in use ({exc.strerror})") from None
+    finally:
+        probe.close()
+
+
 class DebugSession:
     """The debug channel of one invocation, and how long its program was stopped."""
 
-    def __init__(self, prompt: Prompt, post_mortem: bool = False) -> None:
+    def __init__(
+        self, prompt: Prompt | None = None, post_mortem: bool = False, port: int | None = None
+    ) -> None:
         self.prompt = prompt
         self.post_mortem = post_mortem
+        self.port = port  # an IDE attaches over debugpy instead of a prompt
         self.paused_s = 0.0  # stops that ended
         self.stopped_at: float | None = None  # time.monotonic() of the current stop
         self.stops = 0
         self.pending: tuple[Connection, str, bytes] | None = None  # a read/write to answer
 
     def headers(self) -> dict[str, str]:
+        if self.port is not None:
+            return {HEADER: f"debugpy:{self.port}:{debugpy_dir()}"}
         return {HEADER: "post-mortem" if self.post_mortem else "breakpoint"}
+
+    @property
+    def measured(self) -> bool:
+        """The time stopped is known (a prompt); with an IDE attached it is not."""
+        return self.port is None
 
     # -- the clock ------------------------------------------------------------------------------
     def paused(self, now: float | None = None) -> float:
@@ -92,8 +128,9 @@ class DebugSession:
         return self.paused_s + ((time.monotonic() if now is None else now) - self.stopped_at)
 
     def deadline(self, deadline: float) -> float:
-        """The invocation's deadline moved by the time stopped; none while stopped."""
-        if self.stopped_at is not None:
+        """The invocation's deadline moved by the time stopped; none while stopped, and none
+        at all while an IDE may hold the program (debug_port: as SAM's --debug-port)."""
+        if self.stopped_at is not None or self.port is not None:
             return math.inf
         return deadline + self.paused_s
 
@@ -140,6 +177,9 @@ class DebugSession:
             if write is not None and text:
                 write(text)
             conn.send(200, b"", headers, content_type="text/plain")
+            return
+        if self.prompt is None:
+            conn.send(200, b"", {**headers, "Lambda-Nb-Eof": "1"}, content_type="text/plain")
             return
         try:
             line = self.prompt(text)

@@ -175,6 +175,7 @@ class ExecutionEnvironment:
         self._frozen_pids: set[int] = set()
         self._in_init = False
         self._debug: DebugSession | None = None  # the current invocation's, if debugged
+        self._ide_attached = False  # debug_port: never frozen, so the IDE's link stays alive
         self.started = False  # INIT_START written: the environment exists
         self.closed = False
         self.busy = False  # handed to an invocation by the service
@@ -297,6 +298,8 @@ class ExecutionEnvironment:
                 pass
 
     def _freeze(self) -> None:
+        if self._ide_attached:  # an IDE's debugger (debugpy and its adapter) must stay alive
+            return
         if not self._frozen and self.proc is not None:
             # A process that left the group (setsid) is still in the cgroup: stop it too.
             self._frozen_pids = set()
@@ -563,6 +566,7 @@ class ExecutionEnvironment:
         """
         if debug is not None:
             extra_headers = {**(extra_headers or {}), **debug.headers()}
+            self._ide_attached = self._ide_attached or debug.port is not None
         self._debug = debug
         timeout = self.config.timeout
         inv.environment = self.log_stream
@@ -755,7 +759,8 @@ class ExecutionEnvironment:
         self._platform(self.lines.end(inv.request_id, outcome, error_type, duration_ms))
         billed = pl.billed_duration_ms(duration_ms, init_ms)
         memory = self.config.memory
-        pause_ms = None if self._debug is None else round(self._debug.paused() * 1000, 2)
+        debug = self._debug
+        pause_ms = round(debug.paused() * 1000, 2) if debug and debug.measured else None
         inv.report = Report(
             request_id=inv.request_id,
             duration_ms=round(duration_ms, 2),

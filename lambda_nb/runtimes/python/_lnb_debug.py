@@ -172,6 +172,36 @@ class Session:
             sys.settrace(None)  # `n` or `s` at a post-mortem prompt traces whatever comes next
 
 
+_listening: int | None = None  # the port debugpy listens on in this process
+
+
+def attach(mode: str) -> None:
+    """`debugpy:<port>:<dir>`: an IDE attaches with the Debug Adapter Protocol (debugpy, from
+    `dir`, the caller's site-packages). Listen once per process, on 127.0.0.1; before each
+    invoke, wait until a client is attached. Breakpoints are the IDE's."""
+    global _listening
+    _, port_text, path = mode.split(":", 2)
+    port = int(port_text)
+    import os
+
+    # pydevd's note about frozen modules is for people debugging Python itself
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    if "debugpy" not in sys.modules and path:
+        sys.path.insert(0, path)
+        try:
+            import debugpy
+        finally:
+            sys.path.remove(path)
+    import debugpy
+
+    if _listening != port:
+        debugpy.listen(("127.0.0.1", port))
+        _listening = port
+        print(f"debugpy: listening on 127.0.0.1:{port}, waiting for the IDE to attach")
+    if not debugpy.is_client_connected():
+        debugpy.wait_for_client()
+
+
 def start(address: str, request_id: str, mode: str) -> Session:
     global _session
     _session = Session(address, request_id, mode)

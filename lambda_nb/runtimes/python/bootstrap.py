@@ -203,6 +203,17 @@ def _debugged(request_handler: object, invocation: core.Invocation, runtime: Run
     this file so that its frame, like every bootstrap.py frame, is left out of stack traces:
     the caller's error body stays the one AWS would send."""
     debug = import_private("_lnb_debug")
+    if invocation.debug.startswith("debugpy:"):  # an IDE attaches instead (debug_port)
+        try:
+            debug.attach(invocation.debug)
+        except Exception as exc:  # the port is taken, say: the invocation says so
+            message = f"debug_port: {exc}"
+
+            def cannot_listen(event: object, context: object) -> object:
+                raise RuntimeError(message)
+
+            return cannot_listen
+        return request_handler
     session = debug.start(runtime.client.address, invocation.request_id, invocation.debug)
 
     def debugged(event: object, context: object) -> object:
