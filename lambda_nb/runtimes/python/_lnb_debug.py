@@ -197,7 +197,9 @@ def attach(mode: str) -> None:
     if _listening != port:
         debugpy.listen(("127.0.0.1", port))
         _listening = port
-        print(f"debugpy: listening on 127.0.0.1:{port}, waiting for the IDE to attach")
+        root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+        print(f"debugpy: listening on 127.0.0.1:{port}; the code is in {root} (launch.json's"
+              " pathMappings remoteRoot); waiting for the IDE to attach")  # fmt: skip
     if not debugpy.is_client_connected():
         debugpy.wait_for_client()
 
