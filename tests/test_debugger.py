@@ -408,6 +408,7 @@ KERNEL_CELL = (
 def kernel() -> Iterator[Any]:
     km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
     try:
+        kc.kernel_manager = km  # for the interrupt test
         yield kc
     finally:
         kc.stop_channels()
@@ -539,3 +540,33 @@ def test_frame_locals_in_the_error_view_and_the_body_unchanged(
     assert "      fields = ['b']" in bundle["text/plain"]
     assert "api_key</span> = ******" in bundle["text/html"]
     assert "hunter2" not in bundle["text/plain"] + bundle["text/html"]
+
+
+def test_a_kernel_interrupt_at_the_prompt_aborts_and_resets(kernel: Any) -> None:
+    """Kernel > Interrupt while pdb's input box waits: the invocation is aborted, its
+    environment reset, the kernel lives, and the next invoke works (cold)."""
+    kc = kernel
+    execute_answering(kc, "%load_ext lambda_nb\n%config LambdaMagics.display = 'text'", [])
+    cell = KERNEL_CELL.replace("kernel-debug", "kernel-interrupt").replace(
+        "%%lambda kernel-interrupt", "%%lambda kernel-interrupt -o interrupted"
+    )
+    msg_id = kc.execute(cell, allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=120)
+    assert request["msg_type"] == "input_request" and request["content"]["prompt"] == "(Pdb) "
+    kc.kernel_manager.interrupt_kernel()
+    messages = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        messages.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    (error,) = [m["content"] for m in messages if m["msg_type"] == "error"]
+    assert error["ename"] == "KeyboardInterrupt"
+    assert "aborted" in outputs(messages)
+    status = outputs(execute_answering(kc, "print(interrupted.status)", []))
+    assert status.strip() == "aborted"
+    again = """%lambda invoke kernel-interrupt --debug --event '{"k": 7}'"""
+    text = outputs(execute_answering(kc, again, ["c"]))
+    assert "Succeeded" in text and "Cold start" in text  # the environment was reset
