@@ -570,3 +570,30 @@ def test_a_kernel_interrupt_at_the_prompt_aborts_and_resets(kernel: Any) -> None
     again = """%lambda invoke kernel-interrupt --debug --event '{"k": 7}'"""
     text = outputs(execute_answering(kc, again, ["c"]))
     assert "Succeeded" in text and "Cold start" in text  # the environment was reset
+
+
+def test_frame_locals_keep_only_the_functions_own_frames(tmp_path: Path) -> None:
+    """Files in the task root only: not "<string>" code (exec/eval, whose relative name would
+    resolve into the task root, the runtime's working directory), not a module's top level."""
+    import importlib.util
+
+    path = ROOT / "lambda_nb" / "runtimes" / "python" / "_lnb_locals.py"
+    spec = importlib.util.spec_from_file_location("_lnb_locals_under_test", path)
+    assert spec is not None and spec.loader is not None
+    _lnb_locals = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(_lnb_locals)
+    source = "def inner(token, n):\n    return n / 0\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, str(tmp_path / "lambda_function.py"), "exec"), namespace)
+    exec(compile("def outer(n):\n    return inner('t', n)\n", "<string>", "exec"), namespace)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        namespace["outer"](1)
+    except ZeroDivisionError as exc:
+        frames = _lnb_locals.capture(exc.__traceback__, str(tmp_path))
+    finally:
+        os.chdir(cwd)
+    assert [(f["function"], f["locals"]) for f in frames] == [
+        ("inner", [["token", "******"], ["n", "1"]])
+    ]

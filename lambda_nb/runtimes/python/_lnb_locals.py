@@ -38,7 +38,10 @@ def capture(tb: object, task_root: str) -> list[dict[str, object]]:
     while tb is not None:
         frame = tb.tb_frame  # type: ignore[attr-defined]
         path = frame.f_code.co_filename
-        if os.path.realpath(path).startswith(root):
+        # A function's own frames: files in the task root ("<string>" is not one), and not a
+        # module's top level, whose "locals" are its globals.
+        mine = os.path.isabs(path) and os.path.realpath(path).startswith(root)
+        if mine and frame.f_code.co_name != "<module>":
             names = []
             for name, value in list(frame.f_locals.items())[:MAX_NAMES]:
                 names.append([name, MASK if _SECRET.search(name) else _repr(short, value)])
