@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -309,9 +310,17 @@ def lambda_handler(event, context):
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free port below the ephemeral range, so that no socket bound to port 0 meanwhile
+    (a Runtime API endpoint, debugpy's own internal ones, any connection) can take it."""
+    for _ in range(100):
+        port = random.randint(20000, 30000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port between 20000 and 30000")
 
 
 def test_an_ide_attaches_sets_a_breakpoint_and_continues(
