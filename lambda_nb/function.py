@@ -104,8 +104,9 @@ class Function:
         Node.js, `index.js` or `index.cjs` makes the code CommonJS, as on Lambda. `bootstrap` is
         an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
         provided.al2023 or provided.al2, the default when it is given).
-        `debug_port` (e.g. 5678): the Python environment listens there with debugpy and each
-        synchronous invoke waits for an IDE to attach (VS Code: an `attach` configuration);
+        `debug_port` (e.g. 5678): the environment listens there for an IDE, a Python one with
+        debugpy, a Node.js one with Node's inspector (the log gives the DevTools URL); the
+        first synchronous invoke waits until one attaches (VS Code: an `attach` configuration);
         breakpoints are the IDE's, and the timeout is off meanwhile (as SAM's --debug-port).
         """
         runtime = registry.runtime_for(runtime, bootstrap)
@@ -135,7 +136,7 @@ class Function:
         if debug_port is not None:  # after publishing: the old revision's environment let go
             from lambda_nb.engine.debugger import check_port, check_runtime
 
-            check_runtime(fn._revision.runtime)
+            check_runtime(fn._revision.runtime, attach=True)
             check_port(debug_port)
             fn.debug_port = debug_port
         return fn
@@ -249,6 +250,7 @@ class Function:
         `breakpoint()` does what it does on AWS: pdb reads EOF and the handler fails (BdbQuit).
         """
         port = self.debug_port if invocation_type == "RequestResponse" else None
+        inspector = port is not None and self._revision.runtime.family == "nodejs"
         return self.service.invoke(
             self.name,
             event,
@@ -257,7 +259,7 @@ class Function:
             log_type=log_type,
             client_context=client_context,
             on_progress=on_progress,
-            debug=_debug_session(debug, port=port),
+            debug=_debug_session(debug, port=port, inspector=inspector),
         )
 
     def debug_last(
@@ -420,14 +422,17 @@ class Function:
 
 
 def _debug_session(
-    debug: bool | Callable[[str], str], post_mortem: bool = False, port: int | None = None
+    debug: bool | Callable[[str], str],
+    post_mortem: bool = False,
+    port: int | None = None,
+    inspector: bool = False,
 ) -> Any:
     """The engine's DebugSession for `debug=`: None, input() (True) or the given prompt; or,
-    without one, an IDE's on the function's debug port."""
+    without one, an IDE's on the function's debug port (Node.js: the inspector)."""
     from lambda_nb.engine.debugger import DebugSession
 
     if debug is False or debug is None:
-        return None if port is None else DebugSession(port=port)
+        return None if port is None else DebugSession(port=port, inspector=inspector)
     from lambda_nb.debugging import InputPrompt
 
     prompt = InputPrompt() if debug is True else debug

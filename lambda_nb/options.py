@@ -158,8 +158,8 @@ DEBUG = Option(
 )
 DEBUG_PORT = Option(
     ("--debug-port",),
-    "an IDE attaches on 127.0.0.1:PORT (debugpy; VS Code's launch.json `attach`); the timeout "
-    "is off meanwhile",
+    "an IDE attaches on 127.0.0.1:PORT (debugpy for Python, the inspector for Node.js; VS "
+    "Code's launch.json `attach`); the timeout is off meanwhile",
     metavar="PORT",
     type=int,
 )

@@ -13,11 +13,13 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -370,6 +372,76 @@ def test_an_ide_attaches_sets_a_breakpoint_and_continues(
     assert inv.payload == {"y": 9}
     assert inv.report is not None and inv.report.duration_ms > 1000  # no timeout while held
     assert "Debug Pause" not in inv.log_text()  # unmeasured with an IDE: not claimed
+
+
+NODE_ATTACH = """\
+// %%lambda
+export const handler = async (event, context) => {
+  const x = event.k * 2;
+  const y = x + 1;
+  return { y };
+};
+"""
+
+
+def test_node_inspector_attaches_breaks_and_resumes(
+    debuggable: Callable[..., Function],
+) -> None:
+    """debug_port on Node.js: the environment opens Node's inspector (Chrome DevTools Protocol,
+    what VS Code's `node` attach and DevTools speak) and waits; a client sets a breakpoint on
+    the cell's file, evaluates a local when paused and resumes. The log has the DevTools URL."""
+    websocket = pytest.importorskip("websocket")
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    port = free_port()
+    fn = debuggable(NODE_ATTACH, runtime="nodejs20.x", timeout=1, debug_port=port)
+    result: dict[str, Any] = {}
+    caller = threading.Thread(target=lambda: result.update(inv=fn.invoke({"k": 4})))
+    caller.start()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
+                targets = json.load(r)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the inspector never listened"
+            time.sleep(0.1)
+    ws = websocket.create_connection(targets[0]["webSocketDebuggerUrl"], timeout=60)
+    ids = iter(range(1, 1000))
+
+    def send(method: str, **params: Any) -> int:
+        number = next(ids)
+        ws.send(json.dumps({"id": number, "method": method, "params": params}))
+        return number
+
+    def wait(wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        while True:
+            message: dict[str, Any] = json.loads(ws.recv())
+            if wanted(message):
+                return message
+
+    try:
+        send("Debugger.enable")
+        number = send("Debugger.setBreakpointByUrl", lineNumber=3, urlRegex=r"task/index\.mjs$")
+        assert wait(lambda m: m.get("id") == number)["result"]["locations"]
+        send("Runtime.runIfWaitingForDebugger")
+        paused = wait(lambda m: m.get("method") == "Debugger.paused")["params"]
+        frame = paused["callFrames"][0]
+        assert frame["functionName"] == "handler" and frame["location"]["lineNumber"] == 3
+        number = send(
+            "Debugger.evaluateOnCallFrame", callFrameId=frame["callFrameId"], expression="x"
+        )
+        assert wait(lambda m: m.get("id") == number)["result"]["result"]["value"] == 8
+        time.sleep(1.5)  # held longer than the timeout
+        send("Debugger.resume")
+        caller.join(60)
+    finally:
+        ws.close()
+        caller.join(60)
+    inv = result["inv"]
+    assert inv.status == "success" and inv.payload == {"y": 9}, inv.error
+    assert "DevTools: devtools://devtools/bundled/js_app.html?" in inv.log_text()
 
 
 def test_debug_port_in_use_is_a_clear_error(debuggable: Callable[..., Function]) -> None:

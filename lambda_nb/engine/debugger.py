@@ -25,6 +25,13 @@ Every reply carries `Lambda-Nb-Paused-Ms`, the engine's count of the stops that 
 context's remaining time in the runtime (`get_remaining_time_in_millis`) moves by what the
 engine skipped, and stays put during a stop (the runtime adds the current stop itself).
 
+With `debug_port` an IDE attaches instead: the header says `debugpy:<port>:<dir>` (Python:
+debugpy imported from the caller's `dir`) or `inspector:<port>` (Node.js: Node's inspector,
+runtimes/nodejs/rapid-client.mjs); the first such invoke waits for the IDE. How long the IDE
+holds the program is not known here, so the timeout is off for those invocations (as with
+`sam local invoke --debug-port`), the REPORT claims no pause, and the environment is not
+frozen between invokes (the IDE's link and debugpy's adapter must stay responsive).
+
 `read` and `write` are parked by the Runtime API thread and answered on the caller's thread
 (`serve`), where `input()` must run; `stop` and `resume` are answered at once.
 """
@@ -57,16 +64,21 @@ class NothingToDebug(LambdaNbError, LookupError):
     """`debug_last()` with no failed invocation to run again."""
 
 
-def check_runtime(runtime: RuntimeCommand) -> None:
-    """Only lambda_nb's own Python runtime client has the debug channel."""
-    from lambda_nb.runtimes.registry import BOOTSTRAP
+def check_runtime(runtime: RuntimeCommand, attach: bool = False) -> None:
+    """Only lambda_nb's own Python runtime client has the debug channel; `attach` (an IDE on
+    a debug port) also works with its Node.js runtime client (Node's inspector)."""
+    from lambda_nb.runtimes.registry import BOOTSTRAP, NODE_BOOTSTRAP
 
     if runtime.family == "python" and str(BOOTSTRAP) in runtime.argv:
         return
+    if attach and str(NODE_BOOTSTRAP.parent / "index.mjs") in runtime.argv:
+        return
     if runtime.family == "python":
         why = "AWS's awslambdaric has no debug channel; use the runtime client lambda_nb"
+    elif runtime.family == "nodejs" and attach:
+        why = "AWS's aws-lambda-ric has no inspector hook; use the runtime client lambda_nb"
     elif runtime.family == "nodejs":
-        why = "Node.js functions cannot be debugged here yet (only Python functions can)"
+        why = "Node.js functions have no pdb-like prompt here yet: use debug_port (the inspector)"
     else:
         why = "a custom runtime's bootstrap is its own program, with no debug channel"
     raise DebugUnsupported(f"debug: {runtime.name}: {why}")
@@ -100,17 +112,24 @@ class DebugSession:
     """The debug channel of one invocation, and how long its program was stopped."""
 
     def __init__(
-        self, prompt: Prompt | None = None, post_mortem: bool = False, port: int | None = None
+        self,
+        prompt: Prompt | None = None,
+        post_mortem: bool = False,
+        port: int | None = None,
+        inspector: bool = False,
     ) -> None:
         self.prompt = prompt
         self.post_mortem = post_mortem
-        self.port = port  # an IDE attaches over debugpy instead of a prompt
+        self.port = port  # an IDE attaches over debugpy (Node.js: the inspector) instead
+        self.inspector = inspector
         self.paused_s = 0.0  # stops that ended
         self.stopped_at: float | None = None  # time.monotonic() of the current stop
         self.stops = 0
         self.pending: tuple[Connection, str, bytes] | None = None  # a read/write to answer
 
     def headers(self) -> dict[str, str]:
+        if self.port is not None and self.inspector:
+            return {HEADER: f"inspector:{self.port}"}
         if self.port is not None:
             return {HEADER: f"debugpy:{self.port}:{debugpy_dir()}"}
         return {HEADER: "post-mortem" if self.post_mortem else "breakpoint"}

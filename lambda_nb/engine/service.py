@@ -309,7 +309,7 @@ class LambdaService:
         if debug is not None:
             if invocation_type != "RequestResponse":
                 raise InvalidParameterValueException("debug: only a synchronous invoke can stop")
-            check_runtime(rev.runtime)
+            check_runtime(rev.runtime, attach=debug.port is not None)
         payload = request.encode_event(event)
         context_header = request.client_context_header(client_context)
         if invocation_type == "DryRun":
