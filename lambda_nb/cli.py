@@ -191,6 +191,10 @@ def _invoke(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"{args.file}: no such file")
+    if args.debug and (args.asynchronous or args.count is not None):
+        raise CommandError("--debug stops one synchronous invocation, not --async or --count")
+    if args.debug and (args.event or "").strip().startswith("@-"):
+        raise CommandError("--debug reads pdb's commands from stdin: the event cannot come from it")
     event = resolve_event(args.event, None, Path.cwd())
     try:
         fn = Function.from_file(path, **_options(args))  # the runtime's default handler
@@ -202,7 +206,7 @@ def _invoke(args: argparse.Namespace) -> int:
             fn.configure(reserved_concurrency=args.reserved_concurrency)
         if args.asynchronous or args.count is not None:
             return _invoke_model(fn, event, args, printer)
-        inv = fn.invoke(event, on_progress=printer)
+        inv = fn.invoke(event, on_progress=printer, debug=_debug_prompt(args.debug))
     except (InvokeError, ValueError) as exc:
         print(f"lambda-nb: {exc}", file=sys.stderr)
         return EXIT_FUNCTION_ERROR
@@ -337,6 +341,16 @@ def _serve(args: argparse.Namespace) -> int:
         server.close()
         fn.close()
     return EXIT_OK
+
+
+def _debug_prompt(debug: bool | None) -> Any:
+    """--debug: pdb's output and prompt on stderr, commands from stdin (the terminal, or a
+    pipe); stdout stays the response body's."""
+    if not debug:
+        return False
+    from lambda_nb.debugging import TerminalPrompt
+
+    return TerminalPrompt()
 
 
 class _LogPrinter:

@@ -79,6 +79,7 @@ class Function:
         # after `close()`.
         self.history: list[records.Invocation] = service.history(name)
         self._remote: Any = None  # where deploy() put it (lambda_nb.aws.deploy.Target)
+        self.debug_port: int | None = None  # an IDE attaches there (from_source's debug_port)
 
     # ------------------------------------------------------------ creation
     @classmethod
@@ -102,6 +103,7 @@ class Function:
         files: Mapping[str, str | bytes | Path] | None = None,
         architecture: str = "x86_64",
         on_build: Callable[[str], None] | None = None,
+        debug_port: int | None = None,
     ) -> Function:
         """Publish `code` as the handler module of function `name` (a new revision if it exists).
 
@@ -120,6 +122,11 @@ class Function:
         `files` are more files of the deployment package, {"helpers.py": "...",
         "data/config.json": b"..."}. `on_build(line)` receives the installer's output. A
         failed build raises `BuildError` and the previous revision stays live.
+
+        `debug_port` (e.g. 5678): the environment listens there for an IDE, a Python one with
+        debugpy, a Node.js one with Node's inspector (the log gives the DevTools URL); the
+        first synchronous invoke waits until one attaches (VS Code: an `attach` configuration);
+        breakpoints are the IDE's, and the timeout is off meanwhile (as SAM's --debug-port).
         """
         runtime = registry.runtime_for(runtime, bootstrap)
         handler = registry.default_handler(runtime) if handler is None else handler
@@ -146,7 +153,15 @@ class Function:
             )
         if code or not config.bootstrap:
             code_files[filename] = code
-        return cls._publish(config, code_files, filename, service, requirements, layers, on_build)
+        fn = cls._publish(config, code_files, filename, service, requirements, layers, on_build)
+        fn.debug_port = None
+        if debug_port is not None:  # after publishing: the old revision's environment let go
+            from lambda_nb.engine.debugger import check_port, check_runtime
+
+            check_runtime(fn._revision.runtime, attach=True)
+            check_port(debug_port)
+            fn.debug_port = debug_port
+        return fn
 
     @classmethod
     def _publish(
@@ -262,6 +277,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
+        debug: bool | Callable[[str], str] = False,
     ) -> records.Invocation: ...
 
     @overload
@@ -284,6 +300,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
+        debug: bool | Callable[[str], str] = False,
     ) -> records.Invocation | AsyncRequest | None: ...
 
     def invoke(
@@ -294,6 +311,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
+        debug: bool | Callable[[str], str] = False,
     ) -> records.Invocation | AsyncRequest | None:
         """Invoke and return the finished Invocation (the service's Invoke operation).
 
@@ -304,7 +322,14 @@ class Function:
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         Ctrl-C / a kernel interrupt aborts the invocation (environment reset) and re-raises.
         A throttled invoke raises `TooManyRequestsException`.
+        `debug=True`: `breakpoint()` and `pdb.set_trace()` in the handler stop it with pdb's
+        prompt at `input()` (a notebook cell's input box, or the terminal); the time stopped
+        counts neither against the timeout nor in Duration. A callable instead of True is
+        asked for each line (given pdb's output, it returns the line). Without it,
+        `breakpoint()` does what it does on AWS: pdb reads EOF and the handler fails (BdbQuit).
         """
+        port = self.debug_port if invocation_type == "RequestResponse" else None
+        inspector = port is not None and self._revision.runtime.family == "nodejs"
         return self.service.invoke(
             self.name,
             event,
@@ -313,7 +338,41 @@ class Function:
             log_type=log_type,
             client_context=client_context,
             on_progress=on_progress,
+            debug=_debug_session(debug, port=port, inspector=inspector),
         )
+
+    def debug_last(
+        self,
+        post_mortem: bool = True,
+        prompt: Callable[[str], str] | None = None,
+        on_progress: Callable[[records.Invocation], None] | None = None,
+    ) -> records.Invocation:
+        """Re-invoke the event of the last failed invocation in a fresh (cold) environment, as
+        a retry would run, with pdb on: `breakpoint()` stops, and with `post_mortem` pdb opens
+        at the frame that raised, with its locals; the invocation then fails as before.
+        `prompt` as `invoke(debug=prompt)`; by default `input()`."""
+        last = self.last_failed()
+        arn = last.invoked_function_arn.split(":")
+        qualifier = arn[7] if len(arn) > 7 else None
+        return self.service.invoke(  # type: ignore[return-value]
+            self.name,
+            last.event,
+            qualifier=qualifier,
+            on_progress=on_progress,
+            debug=_debug_session(prompt or True, post_mortem),
+            fresh=True,
+        )
+
+    def last_failed(self) -> records.Invocation:
+        """The last invocation that failed (an error, timeout, crash or out-of-memory kill; not
+        an abort), or NothingToDebug."""
+        failed = [i for i in list(self.history) if i.status not in ("success", "running")]
+        failed = [i for i in failed if i.status != "aborted"]
+        if not failed:
+            from lambda_nb.engine.debugger import NothingToDebug
+
+            raise NothingToDebug(f"{self.name}: no failed invocation to debug")
+        return failed[-1]
 
     def invoke_async(self, event: Any = None, qualifier: str | None = None) -> AsyncRequest:
         """Queue `event` (InvocationType Event): the answer comes at once, the function runs in
@@ -557,6 +616,24 @@ def package_files(
             raise ConfigError(f"files: {name!r}: {content} is not a file")
         out[rel] = content
     return out
+
+
+def _debug_session(
+    debug: bool | Callable[[str], str],
+    post_mortem: bool = False,
+    port: int | None = None,
+    inspector: bool = False,
+) -> Any:
+    """The engine's DebugSession for `debug=`: None, input() (True) or the given prompt; or,
+    without one, an IDE's on the function's debug port (Node.js: the inspector)."""
+    from lambda_nb.engine.debugger import DebugSession
+
+    if debug is False or debug is None:
+        return None if port is None else DebugSession(port=port, inspector=inspector)
+    from lambda_nb.debugging import InputPrompt
+
+    prompt = InputPrompt() if debug is True else debug
+    return DebugSession(prompt, post_mortem=post_mortem)
 
 
 def _target(target: Function | str | None) -> str | None:

@@ -216,6 +216,7 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         "--remote", action="store_true",
         help="invoke the function deployed on AWS (%%lambda deploy), shown as a local invoke",
     )  # fmt: skip
+    p.add_argument(*options.DEBUG.flags, **options.DEBUG.kwargs())
     out(p, "Invocation (AsyncRequest with --async, the list of results with --count)")
     command("list", "the functions defined in this kernel")
     for name, text in [
@@ -224,6 +225,16 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
         ("reset", "end a function's environments (next invoke is cold)"),
     ]:
         command(name, text).add_argument("name", metavar="NAME", help="a function's name")
+    p = command(
+        "debug",
+        "re-run the last failed invocation in a fresh environment, pdb at the frame that raised",
+    )
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    p.add_argument(
+        "--no-post-mortem", dest="post_mortem", action="store_false",
+        help="stop only at breakpoint(), not where it raised",
+    )  # fmt: skip
+    out(p, "Invocation")
     p = command("configure", "concurrency, retries and destinations of a function")
     p.add_argument("name", metavar="NAME", help="a function's name")
     p.add_argument(
@@ -389,7 +400,7 @@ class LambdaMagics(Magics):
                 self.shell.user_ns[args.out] = fn
             print(f"Published {fn.name} rev {fn.revision} (not invoked)")
             return
-        self._invoke(fn, event, args.out)
+        self._invoke(fn, event, args.out, debug=bool(args.debug))
 
     def _settings(self, args: argparse.Namespace) -> dict[str, Any]:
         """Function.from_source keywords: the cell's options over the configured defaults."""
@@ -476,6 +487,10 @@ class LambdaMagics(Magics):
             self._show_catalog()
         elif args.command == "invoke":
             self._invoke_command(args)
+        elif args.command == "debug":
+            fn = self._function(args.name)
+            self._guard(fn.last_failed)  # refused before any view is shown
+            self._invoke(fn, None, args.out, debug=True, replay=args.post_mortem)
         elif args.command == "configure":
             print(self._guard(commands.configure, self._function(args.name), args))
         elif args.command == "publish":
@@ -546,6 +561,8 @@ class LambdaMagics(Magics):
         fn = self._function(args.name)
         event = self._event(args.event)
         result: Any
+        if args.debug and (args.asynchronous or args.count is not None):
+            raise UsageError("--debug stops one synchronous invocation, not --async or --count")
         if args.remote:
             self._invoke_remote(fn, event, args)
             return
@@ -558,7 +575,7 @@ class LambdaMagics(Magics):
             )
             show(result)
         else:
-            self._invoke(fn, event, args.out, args.qualifier)
+            self._invoke(fn, event, args.out, args.qualifier, debug=bool(args.debug))
             return
         if args.out:
             assert self.shell is not None
@@ -703,12 +720,23 @@ class LambdaMagics(Magics):
         return self._guard(resolve_event, text, self.shell.user_ns)
 
     def _invoke(
-        self, fn: Function, event: Any, out: str | None, qualifier: str | None = None
+        self,
+        fn: Function,
+        event: Any,
+        out: str | None,
+        qualifier: str | None = None,
+        debug: bool = False,
+        replay: bool | None = None,
     ) -> Invocation | None:
-        """Invoke with a live display, store -o, then apply raise_on_error."""
+        """Invoke with a live display, store -o, then apply raise_on_error. `debug`: pdb's
+        prompt is an input box in the cell; `replay` (True: post-mortem, False: breakpoints
+        only): the last failed invocation again, in a fresh environment (`%lambda debug`)."""
         __tracebackhide__ = True
         assert self.shell is not None
         from lambda_nb.engine.errors import InvokeError
+
+        if debug:
+            self._check_stdin()
 
         view = choose_view(f"{fn.name} rev {fn.revision}", self.display, self.shell)
         live = self.display != "none" and self._live_updates()
@@ -726,8 +754,12 @@ class LambdaMagics(Magics):
                 handle.update(view)
                 shown.update(at=now, records=len(inv.logs), status=inv.status)
 
+        inv: Invocation
         try:
-            inv = fn.invoke(event, qualifier=qualifier, on_progress=on_progress)
+            if replay is not None:
+                inv = self._guard(fn.debug_last, replay, None, on_progress)
+            else:
+                inv = fn.invoke(event, qualifier=qualifier, on_progress=on_progress, debug=debug)
         except InvokeError as exc:
             # Refused before anything ran (a throttle, a bad event): the live view gives way to
             # that one line, so no "invoking…" or widget is left in the saved notebook.
@@ -758,6 +790,16 @@ class LambdaMagics(Magics):
         if self.raise_on_error and inv.status != "success":
             raise FunctionFailed(function_failed_message(inv))
         return inv
+
+    def _check_stdin(self) -> None:
+        """pdb's prompt needs a frontend that answers input(): JupyterLab, Notebook 7, VS Code,
+        terminal IPython; not a headless runner (nbclient, nbconvert) or a stdin-less kernel."""
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is not None and not getattr(kernel, "_allow_stdin", True):
+            raise UsageError(
+                "--debug: this frontend does not answer input(), so pdb's prompt cannot appear "
+                "(run the cell from JupyterLab, Notebook 7 or VS Code)"
+            )
 
     def _finish(self, view: Any, handle: Any, inv: Invocation | None) -> None:
         """The final display: in place of the live one, or once (terminal), or not at all.

@@ -183,6 +183,22 @@ EVENT = Option(
     metavar="EVENT",
 )
 
+# The invocation's, not the function's: pdb in the handler stops at the caller's prompt.
+DEBUG = Option(
+    ("--debug",),
+    "breakpoint() and pdb in the handler stop at a prompt here (an input box in a notebook, "
+    "the terminal in a shell); the time stopped does not count against the timeout",
+    action="store_true",
+)
+DEBUG_PORT = Option(
+    ("--debug-port",),
+    "an IDE attaches on 127.0.0.1:PORT (debugpy for Python, the inspector for Node.js; VS "
+    "Code's launch.json `attach`); the timeout is off meanwhile",
+    metavar="PORT",
+    type=int,
+)
+INVOKE: tuple[Option, ...] = (EVENT, DEBUG)  # options of one invocation, after the function's
+
 # The function's configuration, in the order the help lists it.
 FUNCTION: tuple[Option, ...] = (
     HANDLER,
@@ -198,6 +214,7 @@ FUNCTION: tuple[Option, ...] = (
     REQUIREMENTS,
     LAYERS,
     ARCHITECTURE,
+    DEBUG_PORT,
 )
 
 
@@ -260,15 +277,15 @@ def function_args(func: F) -> F:
     """
     from IPython.core.magic_arguments import argument
 
-    for option in reversed((*FUNCTION, FILE, EVENT)):
+    for option in reversed((*FUNCTION, FILE, *INVOKE)):
         func = argument(*option.flags, **option.kwargs())(func)
     return func
 
 
 def add_to_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the function options, --file and --event to an argparse parser (the CLI's
+    """Add the function options, --file, --event and --debug to an argparse parser (the CLI's
     `invoke`)."""
-    for option in (*FUNCTION, FILE, EVENT):
+    for option in (*FUNCTION, FILE, *INVOKE):
         parser.add_argument(*option.flags, **option.kwargs())
 
 
@@ -293,6 +310,8 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def find(flag: str, options: Sequence[Option] = (*FUNCTION, FILE, EVENT, *SERVE)) -> Option | None:
+def find(
+    flag: str, options: Sequence[Option] = (*FUNCTION, FILE, *INVOKE, *SERVE)
+) -> Option | None:
     """The option spelt `flag` (`--runtime`, `-e`), if any."""
     return next((o for o in options if flag in o.flags), None)

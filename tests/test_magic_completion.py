@@ -72,11 +72,12 @@ def test_function_names(ip: Any, defined: str) -> None:
 
 def test_options_of_a_command(ip: Any, defined: str) -> None:
     assert words(ip, f"%lambda invoke {defined} --") == [
-        "--event", "--async", "--qualifier", "--count", "--concurrency", "--remote", "--out",
-        "--help",
+        "--event", "--async", "--qualifier", "--count", "--concurrency", "--remote", "--debug",
+        "--out", "--help",
     ]  # fmt: skip
     assert words(ip, f"%lambda invoke {defined} -") == [
-        "--event", "-e", "--async", "--qualifier", "--count", "--concurrency", "--remote", "-o",
+        "--event", "-e", "--async", "--qualifier", "--count", "--concurrency", "--remote",
+        "--debug", "-o",
         "--out", "-h", "--help",
     ]  # fmt: skip
 

@@ -41,6 +41,7 @@ from lambda_nb.engine.config import (
     RESPONSE_MAX_BYTES,
     FunctionConfig,
 )
+from lambda_nb.engine.debugger import DebugSession
 from lambda_nb.engine.logs import LogCollector, log_pipe
 from lambda_nb.engine.memory import CgroupMemory, MemoryGuard, descendants, memory_guard
 from lambda_nb.engine.records import Invocation, LogRecord, Report
@@ -177,6 +178,8 @@ class ExecutionEnvironment:
         self._frozen = False
         self._frozen_pids: set[int] = set()
         self._in_init = False
+        self._debug: DebugSession | None = None  # the current invocation's, if debugged
+        self._ide_attached = False  # debug_port: never frozen, so the IDE's link stays alive
         self.started = False  # INIT_START written: the environment exists
         self.closed = False
         self.busy = False  # handed to an invocation by the service
@@ -311,6 +314,8 @@ class ExecutionEnvironment:
                 pass
 
     def _freeze(self) -> None:
+        if self._ide_attached:  # an IDE's debugger (debugpy and its adapter) must stay alive
+            return
         if not self._frozen and self.proc is not None:
             # A process that left the group (setsid) is still in the cgroup: stop it too.
             self._frozen_pids = set()
@@ -436,6 +441,37 @@ class ExecutionEnvironment:
             self._cv.notify_all()
             return 202, {"status": "OK"}
 
+    def on_debug(self, conn: Connection, path: str, body: bytes) -> None:
+        """pdb's channel (engine/debugger.py): `<request id>/<kind>` of the debugged invoke."""
+        request_id, _, kind = path.partition("/")
+        with self._cv:
+            current, debug = self._current, self._debug
+            if debug is None or current is None or current.request_id != request_id:
+                refused = True
+            else:
+                refused = False
+                debug.receive(conn, kind, body)
+                self._cv.notify_all()
+        if refused:
+            reply = {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+            conn.send_json(400, reply)
+
+    def on_frame_locals(self, request_id: str, body: bytes) -> tuple[int, object]:
+        """The locals of the function's frames when it raised (lambda_nb's Python runtime
+        client sends them just before the error): kept on the Invocation for the error view;
+        the caller's error body is not touched."""
+        try:
+            frames = json.loads(body)
+        except ValueError:
+            return 400, {"errorMessage": "not JSON", "errorType": "InvalidRequest"}
+        with self._cv:
+            current = self._current
+            if current is None or current.request_id != request_id or self._result is not None:
+                return 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+            if isinstance(frames, list):
+                current.frame_locals = frames
+        return 202, {"status": "OK"}
+
     def _check_request(self, request_id: str, target: str) -> tuple[int, object] | None:
         """A post must name the invocation in progress, once (RAPID refuses anything else)."""
         current = self._current
@@ -536,12 +572,18 @@ class ExecutionEnvironment:
         payload: bytes,
         on_progress: Callable[[Invocation], None] | None = None,
         extra_headers: dict[str, str] | None = None,
+        debug: DebugSession | None = None,
     ) -> Invocation:
         """Run one invocation to its end; `inv` is filled in place and returned.
 
         On KeyboardInterrupt (or any exception raised by `on_progress`) the environment is
         reset, the invocation is recorded as aborted, and the exception propagates.
+        `debug`: pdb in the handler answers to that session's prompt (engine/debugger.py).
         """
+        if debug is not None:
+            extra_headers = {**(extra_headers or {}), **debug.headers()}
+            self._ide_attached = self._ide_attached or debug.port is not None
+        self._debug = debug
         timeout = self.config.timeout
         inv.environment = self.log_stream
         inv.timeout = timeout
@@ -583,6 +625,7 @@ class ExecutionEnvironment:
             raise
         finally:
             self._target = None
+            self._debug = None
 
     def _deliver(
         self,
@@ -621,9 +664,12 @@ class ExecutionEnvironment:
         deadline: float,
         on_progress: Callable[[Invocation], None] | None,
     ) -> str:
-        """Block until the runtime is done, exits, or the deadline passes."""
+        """Block until the runtime is done, exits, or the deadline passes (a debugged
+        invocation's deadline moves by the time its program is stopped at a prompt)."""
         last_progress = time.monotonic()
+        debug = self._debug
         while True:
+            asked = False
             with self._cv:
                 while True:
                     now = time.monotonic()
@@ -631,18 +677,27 @@ class ExecutionEnvironment:
                         return "done"
                     if self._exited is not None:
                         return "exited"
-                    if now >= deadline:
+                    if self.closed:  # closed under the invocation (even stopped at a prompt)
+                        return "exited"
+                    if debug is not None and debug.pending is not None:
+                        asked = True
+                        break
+                    limit = deadline if debug is None else debug.deadline(deadline)
+                    if now >= limit:
                         return "timeout"
                     if on_progress is not None and now - last_progress >= PROGRESS_INTERVAL:
                         break
-                    wait = deadline - now
+                    wait = min(limit - now, 1.0)
                     if on_progress is not None:
                         wait = min(wait, last_progress + PROGRESS_INTERVAL - now)
                     self._cv.wait(max(wait, 0.0005))
-            assert on_progress is not None
-            self._drain_logs()
-            on_progress(inv)
+            self._drain_logs()  # what the handler printed shows before the prompt
+            if on_progress is not None:
+                on_progress(inv)
             last_progress = time.monotonic()
+            if asked:
+                assert debug is not None
+                debug.serve()
 
     def _finish(
         self, inv: Invocation, outcome: str, mono_start: float, init_ms: float | None
@@ -660,6 +715,8 @@ class ExecutionEnvironment:
         status: str | None = None
         error_type: str | None = None
         peak_mb = self.memory.peak_mb()  # before a reset takes the processes away
+        if self._debug is not None:  # time stopped at the prompt is not the function's
+            mono_start += self._debug.paused(done_at)
         if outcome == "timeout":
             duration_ms = inv.timeout * 1000
             self._kill_runtime()
@@ -718,6 +775,8 @@ class ExecutionEnvironment:
         self._platform(self.lines.end(inv.request_id, outcome, error_type, duration_ms))
         billed = pl.billed_duration_ms(duration_ms, init_ms)
         memory = self.config.memory
+        debug = self._debug
+        pause_ms = round(debug.paused() * 1000, 2) if debug and debug.measured else None
         inv.report = Report(
             request_id=inv.request_id,
             duration_ms=round(duration_ms, 2),
@@ -727,6 +786,7 @@ class ExecutionEnvironment:
             init_duration_ms=None if init_ms is None else round(init_ms, 2),
             status=status,
             error_type=error_type,
+            debug_pause_ms=pause_ms,
         )
         self._platform(
             self.lines.report(
@@ -739,6 +799,7 @@ class ExecutionEnvironment:
                 status,
                 error_type,
                 outcome,
+                debug_pause_ms=pause_ms,
             )
         )
 

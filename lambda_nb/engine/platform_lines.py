@@ -66,6 +66,7 @@ def report(
     init_duration_ms: float | None = None,
     status: str | None = None,
     error_type: str | None = None,
+    debug_pause_ms: float | None = None,
 ) -> str:
     line = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
@@ -74,6 +75,8 @@ def report(
     )
     if init_duration_ms is not None:
         line += f"Init Duration: {init_duration_ms:.2f} ms\t"
+    if debug_pause_ms is not None:  # lambda_nb's own field: a debugged invocation (debugger.py)
+        line += f"Debug Pause Duration: {debug_pause_ms:.2f} ms\t"
     if status is None:
         return line + "\n"
     line += f"Status: {status}"
@@ -167,6 +170,7 @@ def json_report(
     init_duration_ms: float | None = None,
     status: str | None = None,
     error_type: str | None = None,
+    debug_pause_ms: float | None = None,
 ) -> str:
     metrics: dict[str, object] = {
         "durationMs": round(duration_ms, 3),
@@ -176,6 +180,8 @@ def json_report(
     }
     if init_duration_ms is not None:
         metrics["initDurationMs"] = round(init_duration_ms, 3)
+    if debug_pause_ms is not None:  # lambda_nb's own (debugger.py)
+        metrics["debugPauseDurationMs"] = round(debug_pause_ms, 3)
     record: dict[str, object] = {"requestId": request_id, "metrics": metrics}
     record["status"] = status or "success"
     if error_type:
@@ -237,13 +243,14 @@ class PlatformLines:
         status: str | None,
         error_type: str | None,
         outcome: str,
+        debug_pause_ms: float | None = None,
     ) -> str:
         if self.json:
             return json_report(
                 request_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
-                init_duration_ms, status or outcome, error_type,
+                init_duration_ms, status or outcome, error_type, debug_pause_ms,
             )  # fmt: skip
         return report(
             request_id, duration_ms, billed_ms, memory_mb, max_memory_mb,
-            init_duration_ms, status, error_type,
+            init_duration_ms, status, error_type, debug_pause_ms,
         )  # fmt: skip

@@ -56,6 +56,8 @@ class Report:
     init_duration_ms: float | None = None
     status: str | None = None  # None on success; "timeout" or "error"
     error_type: str | None = None
+    # lambda_nb's own: time stopped at a debugger prompt, left out of Duration (debugger.py)
+    debug_pause_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -86,6 +88,9 @@ class Invocation:
     log_result: str | None = None  # X-Amz-Log-Result, when the caller asked for LogType=Tail
     # What lambda_nb (not Lambda) has to say about this run, e.g. why boto3 is missing here.
     notes: list[str] = field(default_factory=list)
+    # lambda_nb's own, for the error view: the function's frames when it raised, outermost
+    # first, each {file, line, function, locals: [[name, short repr], ...]} (Python only)
+    frame_locals: list[dict[str, Any]] | None = None
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property

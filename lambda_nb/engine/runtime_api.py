@@ -25,6 +25,8 @@ _REASONS = {
     405: "Method Not Allowed", 413: "Request Entity Too Large", 500: "Internal Server Error",
 }  # fmt: skip
 MAX_BODY = 64 * 1024 * 1024  # refuse anything absurd before reading it
+DEBUG_PREFIX = "/lambda-nb/debug/"  # engine/debugger.py; not a path of AWS's Runtime API
+LOCALS_PREFIX = "/lambda-nb/locals/"  # runtimes/python/_lnb_locals.py; neither is this
 
 
 class Connection:
@@ -195,6 +197,16 @@ class RuntimeAPIServer:
         self, conn: Connection, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> None:
         path = path.split("?", 1)[0]
+        if path.startswith(DEBUG_PREFIX):  # lambda_nb's own: pdb's channel (engine/debugger.py)
+            on_debug = getattr(self.handler, "on_debug", None)
+            if method == "POST" and on_debug is not None:
+                on_debug(conn, path[len(DEBUG_PREFIX) :], body)
+                return
+        if path.startswith(LOCALS_PREFIX):  # lambda_nb's own: a failed frame's locals
+            on_locals = getattr(self.handler, "on_frame_locals", None)
+            if method == "POST" and on_locals is not None:
+                conn.send_json(*on_locals(path[len(LOCALS_PREFIX) :], body))
+                return
         parts = path[len(PREFIX) :].split("/") if path.startswith(PREFIX) else []
         if parts == ["invocation", "next"]:
             route = "GET"

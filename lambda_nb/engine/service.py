@@ -25,6 +25,7 @@ from lambda_nb.engine import build, concurrency, runtime_site
 from lambda_nb.engine import invoke as request
 from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
+from lambda_nb.engine.debugger import DebugSession, check_runtime
 from lambda_nb.engine.destinations import EventInvokeConfig, event_invoke_config
 from lambda_nb.engine.environment import ExecutionEnvironment
 from lambda_nb.engine.errors import (
@@ -323,6 +324,8 @@ class LambdaService:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[Invocation], None] | None = None,
+        debug: DebugSession | None = None,
+        fresh: bool = False,
     ) -> Invocation | AsyncRequest | None:
         """The Invoke operation. The request is checked first, as the API checks it: nothing
         runs and nothing is recorded when it is refused (an `InvokeError`; a throttle is
@@ -333,12 +336,18 @@ class LambdaService:
 
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         A KeyboardInterrupt aborts the invocation (its environment is reset) and propagates.
+        `debug`: pdb in the handler asks that session's prompt (synchronous invokes of Python
+        functions only, engine/debugger.py); `fresh`: in a new environment (a cold start).
         """
         request.check_invocation_type(invocation_type)
         tail = request.check_log_type(log_type)
         if invocation_type == "Event":
             return self.invoke_async(name, event, qualifier)
         rev, invoked = self.resolve(name, qualifier)
+        if debug is not None:
+            if invocation_type != "RequestResponse":
+                raise InvalidParameterValueException("debug: only a synchronous invoke can stop")
+            check_runtime(rev.runtime, attach=debug.port is not None)
         payload = request.encode_event(event)
         context_header = request.client_context_header(client_context)
         if invocation_type == "DryRun":
@@ -346,7 +355,10 @@ class LambdaService:
         headers = {}
         if context_header is not None:  # the runtime gets it decoded (lambda-runtime.md 12)
             headers["Lambda-Runtime-Client-Context"] = context_header
-        inv = self._run(rev, invoked, str(uuid.uuid4()), event, payload, headers, on_progress)
+        inv = self._run(
+            rev, invoked, str(uuid.uuid4()), event, payload, headers, on_progress,
+            debug=debug, fresh=fresh,
+        )  # fmt: skip
         if tail:
             inv.log_result = request.log_result(inv)
         return inv
@@ -389,10 +401,12 @@ class LambdaService:
         headers: dict[str, str],
         on_progress: Callable[[Invocation], None] | None,
         queued: AsyncRequest | None = None,
+        debug: DebugSession | None = None,
+        fresh: bool = False,
     ) -> Invocation:
         """Run one invocation in an environment of `rev`; a throttle raises before anything is
         recorded. A queued event is "running" from the moment an environment has it."""
-        env = self.acquire(rev)
+        env = self.acquire(rev, fresh)
         if queued is not None:
             queued.status = "running"
         inv = self.record_class(
@@ -408,7 +422,7 @@ class LambdaService:
             inv.notes.append(note)
         self.history(rev.config.name).append(inv)
         try:
-            env.invoke(inv, payload, on_progress, headers)
+            env.invoke(inv, payload, on_progress, headers, debug)
         finally:
             self.release(env)
             if inv.status == "running":  # no environment could be started
@@ -448,16 +462,17 @@ class LambdaService:
         with self._lock:
             return sum(len(_ready_provisioned(v)) for v in self._versions.get(name, {}).values())
 
-    def acquire(self, rev: FunctionRevision) -> ExecutionEnvironment:
-        """An idle environment of this revision, or a new one (concurrency = more environments);
-        `TooManyRequestsException` when the function's reserved concurrency is all in use."""
+    def acquire(self, rev: FunctionRevision, fresh: bool = False) -> ExecutionEnvironment:
+        """An idle environment of this revision, or a new one (concurrency = more environments;
+        always a new one when `fresh`); `TooManyRequestsException` when the function's reserved
+        concurrency is all in use."""
         with self._lock:
             if self._closed:
                 raise ResourceNotFoundException(f"Function not found: {self._arn(rev.config.name)}")
             self.concurrency.enter(rev.config.name)
             try:
                 rev.environments = [e for e in rev.environments if not e.discarded]
-                for env in rev.environments:
+                for env in [] if fresh else rev.environments:
                     if not env.busy:
                         env.busy = True
                         return env

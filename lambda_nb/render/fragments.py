@@ -229,13 +229,25 @@ def frame_html(frame: vm.Frame) -> str:
             + (f"{e(frame.cell_file)} " if frame.cell_file else "")
             + f"cell line {frame.cell_line}</span>{where}"
             + (f'<div style="padding-left: 2em;">{e(code.strip())}</div>' if code else "")
+            + locals_html(frame)
             + "</div>"
         )
     code = f'<div style="padding-left: 2em;">{e(frame.code)}</div>' if frame.code else ""
     return (
         f'<div class="lnb-frame" style="margin: 2px 0; color: {MUTED};">'
-        f"{e(frame.path)}, line {frame.line}{where}{code}</div>"
+        f"{e(frame.path)}, line {frame.line}{where}{code}{locals_html(frame)}</div>"
     )
+
+
+def locals_html(frame: vm.Frame) -> str:
+    """The frame's local variables when it raised: `name = repr`, one a line, muted."""
+    if not frame.locals:
+        return ""
+    rows = "".join(
+        f'<div><span style="font-weight: 600;">{e(name)}</span> = {e(value)}</div>'
+        for name, value in frame.locals
+    )
+    return f'<div class="lnb-locals" style="padding-left: 2em; color: {MUTED};">{rows}</div>'
 
 
 # ============================================================================ other parts

@@ -73,6 +73,7 @@ def model_text(model: vm.InvocationModel, inv: Invocation) -> str:
             out.append(f"  {err.heading}:")
             for frame in err.frames:
                 out.extend(_indent(_annotated(frame), "  "))
+                out.extend(f"      {name} = {value}" for name, value in frame.locals)
         if err.hidden_frames:
             out.append(f"  ({err.hidden_frames} runtime frames hidden)")
     elif model.response is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import json
 import re
@@ -132,6 +133,7 @@ class Header:
     billed: str | None
     memory: str | None  # "36 MB of 128 MB"
     init: str | None = None  # Init Duration: a cold start's Duration leaves the init out
+    debug_pause: str | None = None  # a debugged invocation: time at pdb's prompt, not in Duration
 
     def figures(self) -> list[tuple[str, str]]:
         """The headline figures in the REPORT line's order; Init Duration on cold starts, so a
@@ -139,6 +141,7 @@ class Header:
         pairs = [
             ("Duration", self.duration), ("Billed Duration", self.billed),
             ("Max Memory Used", self.memory), ("Init Duration", self.init),
+            ("Debug Pause Duration", self.debug_pause),
         ]  # fmt: skip
         return [(k, v) for k, v in pairs if v]
 
@@ -165,6 +168,7 @@ def header(inv: Invocation) -> Header:
         billed=f"{rep.billed_duration_ms} ms" if rep else None,
         memory=f"{rep.max_memory_used_mb} MB of {rep.memory_size_mb} MB" if rep else None,
         init=ms(rep.init_duration_ms) if rep and rep.init_duration_ms is not None else None,
+        debug_pause=ms(rep.debug_pause_ms) if rep and rep.debug_pause_ms is not None else None,
     )
 
 
@@ -418,6 +422,7 @@ class Frame:
     cell_line: int | None = None
     cell_text: str | None = None  # the cell's own line, from the published source
     cell_file: str | None = None  # set when the line is in a file cell (`--file helpers.py`)
+    locals: tuple[tuple[str, str], ...] = ()  # (name, short repr) when it raised
 
 
 @dataclass(frozen=True)
@@ -526,6 +531,8 @@ def error_view(
     innermost_first = ("trace" in error and "stackTrace" not in error) or any(
         _NODE_FRAME.match(f.text) for f in frames if f.path is not None
     )
+    if inv.frame_locals:
+        frames = _with_locals(frames, inv.frame_locals)
     in_cell = [f.cell_line for f in frames if f.cell_line is not None and f.cell_file is None]
     line = (in_cell[0] if innermost_first else in_cell[-1]) if in_cell else None
     if line is None and module_file:
@@ -533,6 +540,29 @@ def error_view(
     return ErrorView(
         etype, message, tuple(frames), hidden, line, source_line(source, line), innermost_first
     )
+
+
+def _with_locals(frames: list[Frame], captured: list[dict[str, Any]]) -> list[Frame]:
+    """Each frame with the locals the runtime client captured for it (matched by file, line and
+    function, in order: the same function may be on the stack twice)."""
+    pending = list(captured)
+    out = []
+    for frame in frames:
+        for i, cap in enumerate(pending):
+            same = (
+                frame.path is not None
+                and _basename(str(cap.get("file", ""))) == _basename(frame.path)
+                and cap.get("line") == frame.line
+                and cap.get("function") == frame.function
+            )
+            if same:
+                pairs = cap.get("locals") or []
+                names = tuple((str(p[0]), str(p[1])) for p in pairs if len(p) == 2)
+                frame = dataclasses.replace(frame, locals=names)
+                del pending[i]
+                break
+        out.append(frame)
+    return out
 
 
 _SYNTAX_MESSAGE = re.compile(r"\((?P<file>[^,()]+), line (?P<line>\d+)\)")
@@ -634,6 +664,8 @@ def report_figures(inv: Invocation) -> list[tuple[str, str]]:
     ]
     if rep.init_duration_ms is not None:
         figures.append(("Init Duration", ms(rep.init_duration_ms)))
+    if rep.debug_pause_ms is not None:  # lambda_nb's own field (engine/debugger.py)
+        figures.append(("Debug Pause Duration", ms(rep.debug_pause_ms)))
     if rep.status:
         figures.append(("Status", rep.status))
     if rep.error_type:

@@ -45,6 +45,31 @@ function errorTypeHeader(rapidError) {
   }
 }
 
+let inspecting = null; // the port Node's inspector listens on in this process
+
+/**
+ * lambda_nb's own, for `debug_port`: Node's inspector on 127.0.0.1:<port> (what an IDE or
+ * Chrome DevTools attaches to), opened at the first such invoke, which waits for a debugger.
+ */
+async function attachInspector(mode) {
+  const inspector = await import('node:inspector');
+  const port = parseInt(mode.split(':')[1], 10);
+  if (inspecting === port) return;
+  try {
+    inspector.open(port, '127.0.0.1', false);
+  } catch (error) {
+    process.stderr.write(`debug_port: ${error.message}\n`);
+    return;
+  }
+  inspecting = port;
+  const ws = inspector.url().replace('ws://', '');
+  process.stderr.write(
+    `DevTools: devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=${ws}` +
+      ` (code in ${process.env.LAMBDA_TASK_ROOT}); waiting for a debugger\n`,
+  );
+  inspector.waitForDebugger();
+}
+
 export class RapidClient {
   /** `modern`: nodejs24.x's client (its refused-post log line carries the answer). */
   constructor(hostPort, { modern = false } = {}) {
@@ -72,7 +97,12 @@ export class RapidClient {
           response.on('data', (chunk) => {
             data += chunk;
           });
-          response.on('end', () => resolve({ bodyJson: data, headers: response.headers }));
+          response.on('end', () => {
+            const done = () => resolve({ bodyJson: data, headers: response.headers });
+            const debug = response.headers['lambda-nb-debug']; // lambda_nb's own (debug_port)
+            if (debug && debug.startsWith('inspector:')) attachInspector(debug).then(done, done);
+            else done();
+          });
           response.on('error', reject);
         },
       );

@@ -82,6 +82,7 @@ class Invocation:
         "cognito_identity",
         "content_type",
         "deadline_ms",
+        "debug",
         "invoked_function_arn",
         "request_id",
         "tenant_id",
@@ -100,6 +101,7 @@ class Invocation:
         self.cognito_identity = get("lambda-runtime-cognito-identity") or None
         self.tenant_id = get("lambda-runtime-aws-tenant-id") or None
         self.content_type = get("content-type") or None
+        self.debug = get("lambda-nb-debug") or None  # lambda_nb's own: pdb for this invoke
 
 
 def _to_int(text: str | None) -> int:

@@ -137,6 +137,9 @@ class Runtime:
             core.InvokeState.request_id = invocation.request_id
             core.InvokeState.tenant_id = invocation.tenant_id
             _update_trace_id(invocation.trace_id)
+            if invocation.debug:  # lambda_nb's own: the caller asked for pdb (_lnb_debug.py)
+                handle_event_request(_debugged(request_handler, invocation, self), invocation)
+                continue
             # Spelled as in awslambdaric: Python names this line when it warns that a coroutine
             # returned by an `async def` handler was never awaited.
             handle_event_request(
@@ -167,6 +170,8 @@ class Runtime:
         except Exception:
             faults = import_private("_lnb_faults")
             error, xray_fault = faults.error_from_exception(sys.exc_info(), request_id)
+            # lambda_nb's own: the frames' locals for the error view, apart from the body
+            import_private("_lnb_locals").send(self.client, request_id, sys.exc_info()[2])
 
         if error is None:
             body = result if isinstance(result, bytes) else result.encode("utf-8")
@@ -190,6 +195,38 @@ class Runtime:
             self.log_sink.log_error([faults.json_error_record(error, self.encoder)])
         else:
             self.log_sink.log_error(faults.text_error_lines(error))
+
+
+def _debugged(request_handler: object, invocation: core.Invocation, runtime: Runtime) -> object:
+    """The handler, called with pdb at the caller's prompt (see _lnb_debug.py). It lives in
+    this file so that its frame, like every bootstrap.py frame, is left out of stack traces:
+    the caller's error body stays the one AWS would send."""
+    debug = import_private("_lnb_debug")
+    if invocation.debug.startswith("debugpy:"):  # an IDE attaches instead (debug_port)
+        try:
+            debug.attach(invocation.debug)
+        except Exception as exc:  # the port is taken, say: the invocation says so
+            message = f"debug_port: {exc}"
+
+            def cannot_listen(event: object, context: object) -> object:
+                raise RuntimeError(message)
+
+            return cannot_listen
+        return request_handler
+    session = debug.start(runtime.client.address, invocation.request_id, invocation.debug)
+
+    def debugged(event: object, context: object) -> object:
+        session.begin(context)
+        try:
+            return request_handler(event, context)  # type: ignore[operator]
+        except Exception:
+            if session.post_mortem:
+                session.debug_exception(sys.exc_info()[2])
+            raise
+        finally:
+            session.end()
+
+    return debugged
 
 
 def _get_handler(handler_name: str) -> object:
