@@ -113,7 +113,7 @@ def _add_aws_commands(sub: Any) -> None:
 
 
 def _function_options(parser: argparse.ArgumentParser) -> None:
-    for option in options.FUNCTION:
+    for option in (*options.FUNCTION, options.FILE):  # --file: helper files go to AWS too
         parser.add_argument(*option.flags, **option.kwargs())
     parser.add_argument("--name", metavar="N", help="function name (default: my-function)")
 
