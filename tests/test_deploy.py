@@ -689,6 +689,34 @@ def test_a_failed_create_deletes_the_layers_it_published(
     )
 
 
+def test_a_failed_update_puts_the_layers_back(
+    make_function: Callable[..., Function], aws: Any, role: str, tmp_path: Path
+) -> None:
+    folder = layer_folder(tmp_path / "l", "v1")
+    f = make_function(LAYER_CODE, layers=[folder])
+    before = f.deploy(role_arn=role)
+    layer_folder(folder, "v2")
+    f2 = make_function(LAYER_CODE, name=f.name, layers=[folder], timeout=30)
+    session = boto3.Session(region_name="eu-west-1")
+    error = {"Code": "CodeStorageExceededException", "Message": "Code storage limit exceeded."}
+    session.events.register(
+        "before-call.lambda.UpdateFunctionCode",
+        lambda **_: (SimpleNamespace(status_code=400), {"Error": error}),
+    )
+    with pytest.raises(remote.DeployError) as caught:
+        f2.deploy(session=session)
+    v2 = before["Layers"][0]["Arn"][:-1] + "2"
+    assert str(caught.value) == (
+        "UpdateFunctionCode failed: CodeStorageExceededException: Code storage limit exceeded. "
+        "(the previous configuration was put back; the code is unchanged) (this deploy "
+        f"published layer versions {v2} and deleted them again)"
+    )
+    after = aws.get_function_configuration(FunctionName=f.name)
+    assert (after["Layers"], after["Timeout"]) == (before["Layers"], 3)
+    versions = aws.list_layer_versions(LayerName=f"{f.name}-layer-1")["LayerVersions"]
+    assert [v["Version"] for v in versions] == [1]
+
+
 def test_deploy_without_a_role_publishes_no_layer(
     make_function: Callable[..., Function], aws: Any, tmp_path: Path
 ) -> None:
