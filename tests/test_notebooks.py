@@ -95,7 +95,7 @@ PACKAGES_NB = ROOT / "notebooks" / "06-packages-and-deploy.ipynb"
 
 
 @pytest.mark.slow
-def test_packages_and_deploy_tells_its_story(tmp_path: Path) -> None:
+def test_notebook_06_packages_and_deploy_tells_its_story(tmp_path: Path) -> None:
     """What 06 teaches, as its outputs show it: the import that fails as on AWS (with the
     hint), fixed by --requirements; boto3 from the runtime; a layer and a helper file; the
     package without what AWS provides; the template; deploy to moto, created then updated."""
