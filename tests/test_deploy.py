@@ -108,6 +108,29 @@ def test_package_has_code_at_the_root_with_posix_modes(fn: Function, tmp_path: P
     assert json.loads(run.stdout) == {"answer": 42, "event": {"k": 1}}
 
 
+def test_package_holds_requirements_not_what_aws_provides(
+    make_function: Callable[..., Function], tmp_path: Path
+) -> None:
+    """Requirements are hard-linked into the task root from the cache and go into the zip;
+    the runtime's bundled boto3 (which AWS provides) and the layers' /opt do not."""
+    code = (
+        "import boto3, six\n"
+        "def lambda_handler(e, c):\n"
+        "    return [six.__version__, boto3.__name__]\n"
+    )
+    f = make_function(code, requirements=["six==1.16.0"])
+    assert f.invoke({}).payload == ["1.16.0", "boto3"]  # boto3 from the runtime, locally
+    rev = f._revision
+    assert (rev.task_root / "six.py").stat().st_nlink > 1  # a hard link into the cache
+    names = list(infos(f.package(tmp_path / "pkg.zip")))
+    assert "six.py" in names and "six-1.16.0.dist-info/METADATA" in names
+    assert not [n for n in names if n.split("/")[0] in ("boto3", "botocore", "s3transfer")]
+    assert not [n for n in names if "__pycache__" in n]
+    extracted = tmp_path / "task"
+    subprocess.run(["unzip", "-q", str(tmp_path / "pkg.zip"), "-d", str(extracted)], check=True)
+    assert (extracted / "six.py").read_bytes() == (rev.task_root / "six.py").read_bytes()
+
+
 def test_package_is_deterministic(
     fn: Function, service: LambdaService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -309,6 +332,34 @@ def test_export_sam_layer_zip_is_copied_as_is(fn: Function, tmp_path: Path) -> N
         sam.export(
             fn._revision, tmp_path / "out", sam.SamExport(layers=[sam.Layer(tmp_path / "x")])
         )
+
+
+def test_export_sam_of_a_function_with_layers_passes_cfn_lint(
+    make_function: Callable[..., Function], tmp_path: Path
+) -> None:
+    """The revision's own layers (from `layers=`), in merge order, on arm64."""
+    first = tmp_path / "first"
+    (first / "python").mkdir(parents=True)
+    (first / "python" / "shared.py").write_text("WHO = 'first'\n")
+    second = tmp_path / "second.zip"
+    with zipfile.ZipFile(second, "w") as archive:
+        archive.writestr("python/shared.py", "WHO = 'second'\n")
+    code = "import shared\ndef lambda_handler(e, c):\n    return shared.WHO\n"
+    f = make_function(code, layers=[first, second], architecture="arm64")
+    template = f.export_sam(tmp_path / "out")
+    lint = cfn_lint(template)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    data = _CfnLoader.load(template.read_text())
+    props = data["Resources"][sam.logical_id(f.name, "Function")]["Properties"]
+    assert props["Architectures"] == ["arm64"]
+    ids = [ref["!Ref"] for ref in props["Layers"]]
+    layers = [data["Resources"][i]["Properties"] for i in ids]
+    assert [p["ContentUri"] for p in layers] == [f"{f.name}-layer-1/", f"{f.name}-layer-2.zip"]
+    assert all(p["CompatibleArchitectures"] == ["arm64"] for p in layers)
+    assert all(p["CompatibleRuntimes"] == [f.runtime] for p in layers)
+    out = tmp_path / "out"
+    assert (out / f"{f.name}-layer-1" / "python" / "shared.py").read_text() == "WHO = 'first'\n"
+    assert (out / f"{f.name}-layer-2.zip").read_bytes() == second.read_bytes()
 
 
 def test_export_sam_replaces_its_own_export_only(
@@ -518,16 +569,176 @@ def test_deploy_refuses_a_zip_over_50_mb_before_any_call(fn: Function, aws: Any,
     assert calls == [] and aws.list_functions()["Functions"] == []
 
 
-def test_deploy_refuses_layers_it_cannot_publish_yet(
-    fn: Function, aws: Any, role: str, tmp_path: Path
+LAYER_CODE = """\
+import shared
+
+def lambda_handler(event, context):
+    return shared.WHO
+"""
+
+
+def layer_folder(root: Path, who: str) -> Path:
+    """A layer laid out for Python (python/ at its root), with an executable in bin/."""
+    (root / "python").mkdir(parents=True, exist_ok=True)
+    (root / "python" / "shared.py").write_text(f"WHO = {who!r}\n")
+    (root / "bin").mkdir(exist_ok=True)
+    (root / "bin" / "tool").write_text("#!/bin/sh\necho tool\n")
+    (root / "bin" / "tool").chmod(0o755)
+    return root
+
+
+def uploaded_layer(arn: str) -> zipfile.ZipFile:
+    """The zip moto holds for a layer version (real AWS would give a presigned URL)."""
+    from moto.awslambda.models import lambda_backends
+
+    _, _, _, region, account, _, layer, version = arn.split(":")
+    data = lambda_backends[account][region].get_layer_version(layer, version).code_bytes
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def test_deploy_publishes_layers_first_and_lists_their_arns(
+    make_function: Callable[..., Function], aws: Any, role: str, tmp_path: Path
 ) -> None:
-    opt = tmp_path / "opt" / "python"
-    opt.mkdir(parents=True)
-    (opt / "shared.py").write_text("X = 1\n")
-    fn._revision.opt_dir = tmp_path / "opt"  # type: ignore[attr-defined]  # the packages field
-    with pytest.raises(remote.DeployError, match="does not publish layers yet"):
-        fn.deploy(role_arn=role)
+    first = layer_folder(tmp_path / "first", "first")
+    second_zip = tmp_path / "second.zip"
+    with zipfile.ZipFile(second_zip, "w") as archive:
+        archive.writestr("python/shared.py", "WHO = 'second'\n")
+    f = make_function(LAYER_CODE, layers=[first, second_zip], architecture="arm64")
+    assert f.invoke({}).payload == "second"  # locally: the later layer wins
+    calls: list[str] = []
+    config = f.deploy(role_arn=role, session=recording_session(calls))
+    assert calls[:6] == [
+        "GetFunction", "ListLayerVersions", "PublishLayerVersion", "ListLayerVersions",
+        "PublishLayerVersion", "CreateFunction",
+    ]  # fmt: skip
+    arns = [layer["Arn"] for layer in config["Layers"]]
+    assert [a.rsplit(":", 2)[1:] for a in arns] == [
+        [f"{f.name}-layer-1", "1"], [f"{f.name}-layer-2", "1"],
+    ]  # merge order kept  # fmt: skip
+    assert config["Architectures"] == ["arm64"]
+    for arn in arns:
+        layer, version = arn.rsplit(":", 1)
+        got = aws.get_layer_version(LayerName=layer, VersionNumber=int(version))
+        assert got["CompatibleRuntimes"] == [f.runtime]
+        assert got["CompatibleArchitectures"] == ["arm64"]
+    with uploaded_layer(arns[0]) as archive:  # the folder, zipped as package() zips code
+        listing = {i.filename: mode(i) for i in archive.infolist()}
+        assert archive.read("python/shared.py") == b"WHO = 'first'\n"
+    assert listing == {
+        "bin/": stat.S_IFDIR | 0o755, "python/": stat.S_IFDIR | 0o755,
+        "bin/tool": stat.S_IFREG | 0o755, "python/shared.py": stat.S_IFREG | 0o644,
+    }  # fmt: skip
+    with uploaded_layer(arns[1]) as archive:  # a .zip goes up as it is
+        assert archive.namelist() == ["python/shared.py"]
+    code = aws.get_function(FunctionName=f.name)["Configuration"]
+    assert code["CodeSha256"] == package.code_sha256(f.package(tmp_path / "pkg.zip"))
+
+    # Deployed again unchanged: the layers are reused, not published again.
+    calls.clear()
+    config = f.deploy(session=recording_session(calls))
+    assert "PublishLayerVersion" not in calls
+    assert [layer["Arn"] for layer in config["Layers"]] == arns
+
+    # A changed layer folder and a new revision: a version 2 of that layer only.
+    layer_folder(first, "first, edited")
+    f2 = make_function(LAYER_CODE, name=f.name, layers=[first, second_zip],
+                       architecture="arm64")  # fmt: skip
+    config = f2.deploy()
+    new = [layer["Arn"] for layer in config["Layers"]]
+    assert new == [arns[0][:-1] + "2", arns[1]]
+    with uploaded_layer(new[0]) as archive:
+        assert archive.read("python/shared.py") == b"WHO = 'first, edited'\n"
+
+    # Without layers, the update removes them from the function.
+    f3 = make_function(CODE.replace("import helpers", "helpers = None"), name=f.name,
+                       architecture="arm64")  # fmt: skip
+    assert not f3.deploy().get("Layers")
+    assert not aws.get_function_configuration(FunctionName=f.name).get("Layers")
+
+
+def test_a_failed_create_deletes_the_layers_it_published(
+    make_function: Callable[..., Function], aws: Any, role: str, tmp_path: Path
+) -> None:
+    f = make_function(LAYER_CODE, layers=[layer_folder(tmp_path / "l", "x")])
+    session = boto3.Session(region_name="eu-west-1")
+    error = {"Code": "CodeStorageExceededException", "Message": "Code storage limit exceeded."}
+    session.events.register(
+        "before-call.lambda.CreateFunction",
+        lambda **_: (SimpleNamespace(status_code=400), {"Error": error}),
+    )
+    with pytest.raises(remote.DeployError) as caught:
+        f.deploy(role_arn=role, session=session)
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:layer:{f.name}-layer-1:1"
+    assert str(caught.value) == (
+        "CreateFunction failed: CodeStorageExceededException: Code storage limit exceeded. "
+        f"(this deploy published layer versions {arn} and deleted them again)"
+    )
+    assert aws.list_layer_versions(LayerName=f"{f.name}-layer-1")["LayerVersions"] == []
     assert aws.list_functions()["Functions"] == []
+
+    # When the deletion fails too, the error says what is still published.
+    session.events.register(
+        "before-call.lambda.DeleteLayerVersion",
+        lambda **_: (SimpleNamespace(status_code=403), {"Error": {"Code": "AccessDenied"}}),
+    )
+    with pytest.raises(remote.DeployError) as caught:
+        f.deploy(role_arn=role, session=session)
+    assert str(caught.value).endswith(
+        f"still published, as deleting them failed: {arn[:-1]}2 (aws lambda "
+        "delete-layer-version --layer-name NAME --version-number N))"
+    )
+
+
+def test_a_failed_update_puts_the_layers_back(
+    make_function: Callable[..., Function], aws: Any, role: str, tmp_path: Path
+) -> None:
+    folder = layer_folder(tmp_path / "l", "v1")
+    f = make_function(LAYER_CODE, layers=[folder])
+    before = f.deploy(role_arn=role)
+    layer_folder(folder, "v2")
+    f2 = make_function(LAYER_CODE, name=f.name, layers=[folder], timeout=30)
+    session = boto3.Session(region_name="eu-west-1")
+    error = {"Code": "CodeStorageExceededException", "Message": "Code storage limit exceeded."}
+    session.events.register(
+        "before-call.lambda.UpdateFunctionCode",
+        lambda **_: (SimpleNamespace(status_code=400), {"Error": error}),
+    )
+    with pytest.raises(remote.DeployError) as caught:
+        f2.deploy(session=session)
+    v2 = before["Layers"][0]["Arn"][:-1] + "2"
+    assert str(caught.value) == (
+        "UpdateFunctionCode failed: CodeStorageExceededException: Code storage limit exceeded. "
+        "(the previous configuration was put back; the code is unchanged) (this deploy "
+        f"published layer versions {v2} and deleted them again)"
+    )
+    after = aws.get_function_configuration(FunctionName=f.name)
+    assert (after["Layers"], after["Timeout"]) == (before["Layers"], 3)
+    versions = aws.list_layer_versions(LayerName=f"{f.name}-layer-1")["LayerVersions"]
+    assert [v["Version"] for v in versions] == [1]
+
+
+def test_deploy_without_a_role_publishes_no_layer(
+    make_function: Callable[..., Function], aws: Any, tmp_path: Path
+) -> None:
+    f = make_function(LAYER_CODE, layers=[layer_folder(tmp_path / "l", "x")])
+    with pytest.raises(remote.DeployError, match="needs an execution role"):
+        f.deploy()
+    assert aws.list_layers()["Layers"] == []
+
+
+def test_deploy_refuses_a_layer_over_50_mb_zipped(
+    make_function: Callable[..., Function], aws: Any, role: str, tmp_path: Path
+) -> None:
+    folder = layer_folder(tmp_path / "l", "x")
+    f = make_function(LAYER_CODE, layers=[folder])
+    (folder / "python" / "weights.bin").write_bytes(os.urandom(package.ZIPPED_MAX_BYTES))
+    calls: list[str] = []
+    with pytest.raises(RequestEntityTooLargeException) as caught:
+        f.deploy(role_arn=role, session=recording_session(calls))
+    assert caught.value.args[0].startswith(
+        f"Zipped size must be smaller than 52428800 bytes (layer {folder.resolve()} is "
+    )
+    assert calls == [] and aws.list_layers()["Layers"] == []
 
 
 def test_deploy_without_credentials(

@@ -45,7 +45,10 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         if cell.cell_type != "code":
             continue
         assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-        if cell.source.startswith("%%lambda") and "--no-invoke" not in cell.source.split("\n")[0]:
+        first_line = cell.source.split("\n")[0]
+        # A `--file` cell adds a file to a function and publishes it, without invoking it.
+        invokes = "--no-invoke" not in first_line and "--file" not in first_line
+        if cell.source.startswith("%%lambda") and invokes:
             shown = [o for o in cell.outputs if o.output_type == "display_data"]
             assert shown, cell.source
             assert {"text/plain", "text/html"} <= set(shown[-1].data), cell.source
@@ -86,6 +89,54 @@ def test_quickstart_shows_each_part(tmp_path: Path) -> None:
     after = outputs["%lambda invoke sleepy --event '{\"sleep\": 0}' -o after"]
     assert "cold after the timeout: True" in after and "module state lost: True" in after
     assert "cold: True | invocations since init: 1" in outputs["%lambda reset hello"]
+
+
+PACKAGES_NB = ROOT / "notebooks" / "06-packages-and-deploy.ipynb"
+
+
+@pytest.mark.slow
+def test_notebook_06_packages_and_deploy_tells_its_story(tmp_path: Path) -> None:
+    """What 06 teaches, as its outputs show it: the import that fails as on AWS (with the
+    hint), fixed by --requirements; boto3 from the runtime; a layer and a helper file; the
+    package without what AWS provides; the template; deploy to moto, created then updated."""
+    nb = execute(PACKAGES_NB, tmp_path)
+
+    def output(needle: str) -> str:
+        (cell,) = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(needle)]
+        return "\n".join(_text(o) for o in cell.outputs)
+
+    broken = output("%%lambda fetch\n")
+    body = "Unable to import module 'lambda_function': No module named 'requests'"
+    assert f"Runtime.ImportModuleError: {body}" in broken  # AWS's error, exactly
+    hint = "`requests` is installed in this notebook but not in the function: add `--requirements"
+    assert hint in broken
+    fixed = output('%%lambda fetch --requirements "requests==2.32.3"')
+    assert "Succeeded" in fixed and '"requests": "2.32.3"' in fixed
+    assert "boto3 in the function: 1." in output("from importlib import metadata")
+    assert '"greeting": "BONJOUR, ADA!"' in output("local = greet.invoke")  # layer and helper
+
+    top = output("import zipfile").split()
+    assert {"lambda_function.py", "requests", "urllib3", "requests-2.32.3.dist-info"} <= set(top)
+    assert not {"boto3", "botocore"} & set(top)  # AWS provides them
+    assert "['helpers.py', 'lambda_function.py']" in output("%lambda package lesson06-greet")
+
+    template = output('print((work / "sam-app"')
+    assert 'Type: "AWS::Serverless::Function"' in template
+    assert 'Type: "AWS::Serverless::LayerVersion"' in template
+    assert 'ContentUri: "lesson06-greet-layer-1/"' in template
+    assert "lesson-06/sam-app/template.yaml; then: cd " in output("%lambda export lesson06-greet")
+
+    assert "moto's stand-in" in output("import json")  # CI has no AWS role: the stand-in
+    created = json.loads(output("def summary(config):"))
+    package_line = output("%lambda package lesson06-greet")
+    assert created["FunctionName"] == "lesson06-greet" and created["State"] == "Active"
+    assert f"CodeSha256 {created['CodeSha256']})" in package_line  # the same bytes
+    layer = "arn:aws:lambda:us-east-1:123456789012:layer:lesson06-greet-layer-1:1"
+    assert created["Layers"] == [layer]
+    updated = output("if deploy_to:\n    updated")
+    assert "code changed: True" in updated and "same layer version: True" in updated
+    assert "invoke_remote needs real AWS" in output('if deploy_to == "aws"')
+    assert "moto's stand-in stopped" in output('if deploy_to == "moto"')
 
 
 def test_binder_files(tmp_path: Path) -> None:

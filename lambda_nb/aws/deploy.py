@@ -6,10 +6,14 @@ these is called, with the user's own credentials (boto3's usual chain, or a Sess
 Deploy is create-or-update (sandbox-and-packages.md 4.1): CreateFunction and the
 `function_active_v2` waiter; or, for a function that exists, UpdateFunctionConfiguration then
 UpdateFunctionCode, each followed by `function_updated_v2` (a change while an update runs is a
-409). Nothing is half-published: everything that can be checked here is checked before the
-first call (credentials, region, role, the package's size in AWS's words), the configuration
-(where a bad role is refused) goes first, a failed code update puts the previous configuration
-back, and a created function that never becomes Active is deleted again.
+409). The revision's layers go first, one PublishLayerVersion each (a layer whose newest
+version already holds the same zip is reused, not published again), and the function lists
+their version ARNs in merge order (sandbox-and-packages.md 3.3). Nothing is half-published:
+everything that can be checked here is checked before the first call (credentials, region,
+role, the sizes in AWS's words), the configuration (where a bad role is refused) goes first, a
+failed code update puts the previous configuration back, a created function that never becomes
+Active is deleted again, and layer versions published by a deploy that then fails are deleted
+again (the error names them, and any that could not be deleted).
 
 Invoke is RequestResponse with LogType Tail: the reply (status, FunctionError, payload,
 the base64 log tail) becomes an Invocation record like a local one, so the same views draw it.
@@ -18,6 +22,7 @@ the base64 log tail) becomes an Invocation record like a local one, so the same 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import tempfile
 import time
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_nb.aws import log_tail, sam
 from lambda_nb.engine import package
-from lambda_nb.engine.errors import LambdaNbError
+from lambda_nb.engine.errors import LambdaNbError, RequestEntityTooLargeException
 from lambda_nb.engine.invoke import encode_event
 from lambda_nb.engine.records import Invocation
 
@@ -147,18 +152,10 @@ def deploy(
     session: Any = None,
     progress: Progress | None = None,
 ) -> tuple[Target, dict[str, Any]]:
-    """Create or update `rev` on AWS and wait for it; returns the target and the function's
-    configuration as GetFunctionConfiguration gives it."""
+    """Create or update `rev` on AWS, its layers first, and wait for it; returns the target and
+    the function's configuration as GetFunctionConfiguration gives it."""
     say = progress or (lambda _text: None)
     name = rev.config.name
-    # INTEGRATION POINT (packages): layers would be published first (PublishLayerVersion) and
-    # their version ARNs passed as Layers=[...]. Until then a function with layers is refused
-    # here rather than deployed without them (it would fail on AWS at import).
-    if package.tree_size(getattr(rev, "opt_dir", None)) or getattr(rev, "layers", None):
-        raise DeployError(
-            f"{name}: fn.deploy() does not publish layers yet; fn.export_sam(directory) and "
-            "`sam build && sam deploy --guided` deploy the function with its layers"
-        )
     where = target(name, region, session)
     with tempfile.TemporaryDirectory(prefix="lambda_nb-deploy-") as tmp:
         zip_path = package.build(rev, Path(tmp) / f"{name}.zip")
@@ -166,49 +163,26 @@ def deploy(
         if size > package.ZIPPED_MAX_BYTES:
             raise package.zipped_too_large(size)
         code = zip_path.read_bytes()
+        uploads = layer_uploads(rev, Path(tmp))
     settings = function_settings(rev)
     architectures = sam.function_properties(rev, "")["Architectures"]
     client = where.client
     existing = _call("GetFunction", _get_function, client, name)
-    if existing is None:
-        if not role_arn:
-            raise DeployError(f"{name}: fn.deploy() {ROLE_HELP}")
-        say(f"Creating {name} in {where.region}…")
-        deadline = time.monotonic() + ROLE_WAIT_S
-        while True:
-            try:
-                _call(
-                    "CreateFunction", client.create_function, FunctionName=name, Role=role_arn,
-                    Code={"ZipFile": code}, Architectures=architectures, **settings,
-                )  # fmt: skip
-                break
-            except DeployError as exc:
-                if ROLE_NOT_ASSUMABLE not in str(exc) or time.monotonic() >= deadline:
-                    raise
-                say("The role cannot be assumed yet (IAM takes a few seconds): retrying…")
-                time.sleep(ROLE_RETRY_EVERY_S)
-        try:
-            _wait(client, "function_active_v2", name)
-        except DeployError:
-            _undo_create(client, name)
-            raise
-    else:
-        say(f"Updating {name} in {where.region}…")
-        previous = existing["Configuration"]
-        _wait(client, "function_updated_v2", name)  # an update still running would be a 409
-        changes = dict(settings, **({"Role": role_arn} if role_arn else {}))
-        _call("UpdateFunctionConfiguration", client.update_function_configuration,
-              FunctionName=name, **changes)  # fmt: skip
-        _wait(client, "function_updated_v2", name)
-        try:
-            _call("UpdateFunctionCode", client.update_function_code, FunctionName=name,
-                  ZipFile=code, Architectures=architectures)  # fmt: skip
-            _wait(client, "function_updated_v2", name)
-        except DeployError as exc:
-            _restore(client, name, previous)
-            raise DeployError(
-                f"{exc} (the previous configuration was put back; the code is unchanged)"
-            ) from None
+    if existing is None and not role_arn:
+        raise DeployError(f"{name}: fn.deploy() {ROLE_HELP}")
+    layer_arns, published = publish_layers(client, uploads, rev.runtime.name, architectures, say)
+    try:
+        if existing is None:
+            _create(client, where, name, role_arn or "", code, architectures, settings,
+                    layer_arns, say)  # fmt: skip
+        else:
+            _update(client, where, name, role_arn, code, architectures, settings, layer_arns,
+                    existing["Configuration"], say)  # fmt: skip
+    except BaseException as exc:
+        note = withdraw_layers(client, published)
+        if note and isinstance(exc, DeployError):
+            raise DeployError(f"{exc} ({note})") from None
+        raise
     config = _call("GetFunctionConfiguration", client.get_function_configuration,
                    FunctionName=name)  # fmt: skip
     config.pop("ResponseMetadata", None)
@@ -217,6 +191,174 @@ def deploy(
     say(f"Deployed {name}: {config.get('FunctionArn')} ({config.get('State')}, "
         f"{config.get('LastUpdateStatus')})")  # fmt: skip
     return where, config
+
+
+def _create(
+    client: Any, where: Target, name: str, role_arn: str, code: bytes, architectures: list[str],
+    settings: dict[str, Any], layer_arns: list[str], say: Progress,
+) -> None:  # fmt: skip
+    """CreateFunction (retried while IAM has not yet made a new role assumable), then wait
+    until Active; a function that never gets there is deleted again."""
+    say(f"Creating {name} in {where.region}…")
+    layers = {"Layers": layer_arns} if layer_arns else {}
+    deadline = time.monotonic() + ROLE_WAIT_S
+    while True:
+        try:
+            _call(
+                "CreateFunction", client.create_function, FunctionName=name, Role=role_arn,
+                Code={"ZipFile": code}, Architectures=architectures, **settings, **layers,
+            )  # fmt: skip
+            break
+        except DeployError as exc:
+            if ROLE_NOT_ASSUMABLE not in str(exc) or time.monotonic() >= deadline:
+                raise
+            say("The role cannot be assumed yet (IAM takes a few seconds): retrying…")
+            time.sleep(ROLE_RETRY_EVERY_S)
+    try:
+        _wait(client, "function_active_v2", name)
+    except DeployError:
+        _undo_create(client, name)
+        raise
+
+
+def _update(
+    client: Any, where: Target, name: str, role_arn: str | None, code: bytes,
+    architectures: list[str], settings: dict[str, Any], layer_arns: list[str],
+    previous: dict[str, Any], say: Progress,
+) -> None:  # fmt: skip
+    """UpdateFunctionConfiguration (with the whole Layers list: it replaces the old one), then
+    UpdateFunctionCode; a refused code update puts the previous configuration back."""
+    say(f"Updating {name} in {where.region}…")
+    _wait(client, "function_updated_v2", name)  # an update still running would be a 409
+    changes = dict(settings, Layers=layer_arns, **({"Role": role_arn} if role_arn else {}))
+    _call("UpdateFunctionConfiguration", client.update_function_configuration,
+          FunctionName=name, **changes)  # fmt: skip
+    _wait(client, "function_updated_v2", name)
+    try:
+        _call("UpdateFunctionCode", client.update_function_code, FunctionName=name,
+              ZipFile=code, Architectures=architectures)  # fmt: skip
+        _wait(client, "function_updated_v2", name)
+    except DeployError as exc:
+        _restore(client, name, previous)
+        raise DeployError(
+            f"{exc} (the previous configuration was put back; the code is unchanged)"
+        ) from None
+
+
+# -------------------------------------------------------------------------------- layers
+@dataclass(frozen=True)
+class LayerUpload:
+    """One layer of the revision as PublishLayerVersion takes it."""
+
+    name: str  # the LayerName: <function>-layer-<position>, as export_sam names its folders
+    source: Path
+    zip_bytes: bytes
+    code_sha256: str
+
+
+def layer_uploads(rev: FunctionRevision, tmp: Path) -> list[LayerUpload]:
+    """The revision's layers zipped, in merge order, checked before any call. A folder is
+    zipped deterministically (package.write_zip: the same files give the same CodeSha256, so
+    an unchanged layer is recognised); a .zip goes up as it is, as `sam deploy` uploads it."""
+    out = []
+    for i, given in enumerate(rev.layers, 1):
+        path = Path(given)
+        if path.is_file():
+            zip_path = path
+        elif path.is_dir():
+            files = sorted(package._walk(path), key=lambda e: e.name)
+            zip_path = package.write_zip(files, tmp / f"layer-{i}.zip")
+        else:
+            raise DeployError(
+                f"{rev.config.name}: layer {path} no longer exists (it did when the revision "
+                "was published): put it back or re-run the cell with --layer pointing at it"
+            )
+        size = zip_path.stat().st_size
+        if size > package.ZIPPED_MAX_BYTES:
+            raise RequestEntityTooLargeException(
+                f"Zipped size must be smaller than {package.ZIPPED_MAX_BYTES} bytes (layer "
+                f"{path} is {size} bytes zipped; fn.export_sam(directory) and `sam deploy` "
+                "upload it from S3 instead)"
+            )
+        data = zip_path.read_bytes()
+        digest = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+        out.append(LayerUpload(f"{rev.config.name}-layer-{i}", path, data, digest))
+    return out
+
+
+def publish_layers(
+    client: Any, uploads: list[LayerUpload], runtime: str, architectures: list[str],
+    say: Progress,
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """PublishLayerVersion for each layer whose newest version differs; returns the version
+    ARNs in merge order and those published now. A failure deletes what it published."""
+    arns: list[str] = []
+    published: list[str] = []
+    try:
+        for up in uploads:
+            same = _same_layer_version(client, up, runtime, architectures)
+            if same:
+                say(f"Layer {up.name}: unchanged, reusing version {same.rsplit(':', 1)[1]}")
+                arns.append(same)
+                continue
+            say(f"Publishing layer {up.name} ({len(up.zip_bytes)} bytes zipped)…")
+            reply = _call(
+                "PublishLayerVersion", client.publish_layer_version, LayerName=up.name,
+                Description=f"{up.source.name}, published by lambda_nb",
+                Content={"ZipFile": up.zip_bytes}, CompatibleRuntimes=[runtime],
+                CompatibleArchitectures=architectures,
+            )  # fmt: skip
+            arns.append(reply["LayerVersionArn"])
+            published.append(reply["LayerVersionArn"])
+    except BaseException as exc:
+        note = withdraw_layers(client, published)
+        if note and isinstance(exc, DeployError):
+            raise DeployError(f"{exc} ({note})") from None
+        raise
+    return arns, published
+
+
+def _same_layer_version(
+    client: Any, up: LayerUpload, runtime: str, architectures: list[str]
+) -> str | None:
+    """The newest version of the layer when it holds these bytes for this runtime and
+    architecture (GetLayerVersion's CodeSha256); None otherwise, or when it cannot be read."""
+    try:
+        listed = client.list_layer_versions(LayerName=up.name).get("LayerVersions") or []
+        if not listed:
+            return None
+        newest = max(listed, key=lambda v: v["Version"])
+        if runtime not in (newest.get("CompatibleRuntimes") or []):
+            return None
+        if list(newest.get("CompatibleArchitectures") or []) != list(architectures):
+            return None
+        found = client.get_layer_version(LayerName=up.name, VersionNumber=newest["Version"])
+    except Exception:  # not readable (permissions, say): publishing a new version is right
+        return None
+    if (found.get("Content") or {}).get("CodeSha256") != up.code_sha256:
+        return None
+    return str(found["LayerVersionArn"])
+
+
+def withdraw_layers(client: Any, published: list[str]) -> str:
+    """Delete the layer versions a failed deploy published; says what was published and what
+    is left ("" when it published none)."""
+    left = []
+    for arn in published:
+        layer, version = arn.rsplit(":", 1)
+        try:
+            client.delete_layer_version(LayerName=layer, VersionNumber=int(version))
+        except Exception:
+            left.append(arn)
+    if not published:
+        return ""
+    note = "this deploy published layer versions " + ", ".join(published)
+    if not left:
+        return note + " and deleted them again"
+    return note + (
+        "; still published, as deleting them failed: " + ", ".join(left)
+        + " (aws lambda delete-layer-version --layer-name NAME --version-number N)"
+    )  # fmt: skip
 
 
 def _get_function(client: Any, name: str) -> dict[str, Any] | None:
@@ -270,6 +412,7 @@ def _restore(client: Any, name: str, previous: dict[str, Any]) -> None:
     keys = ("Role", "Handler", "Runtime", "Timeout", "MemorySize", "EphemeralStorage",
             "LoggingConfig", "Description")  # fmt: skip
     back = {k: previous[k] for k in keys if k in previous}
+    back["Layers"] = [layer["Arn"] for layer in previous.get("Layers") or []]
     back["Environment"] = {"Variables": (previous.get("Environment") or {}).get("Variables", {})}
     try:
         client.update_function_configuration(FunctionName=name, **back)

@@ -58,14 +58,14 @@ class Layer:
 
 
 def revision_extra(rev: FunctionRevision) -> SamExport:
-    """What the revision brings besides its configuration.
+    """What the revision brings besides its configuration: its layers, in merge order (each
+    a folder or a .zip laid out as a Lambda layer, as given to `layers=`), each exported as an
+    `AWS::Serverless::LayerVersion` that the function's `Layers` lists in the same order.
 
-    INTEGRATION POINT (packages, triggers): the revision's layers go here, in merge order, as
-    `Layer(path)` (a folder or a .zip laid out as a Lambda layer), and its triggers as
-    `events` and `resources`. Until those land a revision has neither.
+    INTEGRATION POINT (triggers): the revision's triggers go into `events` and `resources`
+    once they exist.
     """
-    layers = getattr(rev, "layers", None) or ()
-    return SamExport(layers=[Layer(Path(p)) for p in layers])
+    return SamExport(layers=[Layer(Path(p)) for p in rev.layers])
 
 
 @dataclass
@@ -96,7 +96,7 @@ def function_properties(rev: FunctionRevision, code_uri: str) -> dict[str, Any]:
         "CodeUri": code_uri,
         "Handler": cfg.handler,
         "Runtime": rev.runtime.name,
-        "Architectures": [getattr(cfg, "architecture", None) or DEFAULT_ARCHITECTURE],
+        "Architectures": [cfg.architecture or DEFAULT_ARCHITECTURE],
         "MemorySize": cfg.memory,
         "Timeout": int(cfg.timeout),
         "EphemeralStorage": {
