@@ -678,3 +678,28 @@ def test_frame_locals_keep_only_the_functions_own_frames(tmp_path: Path) -> None
     assert [(f["function"], f["locals"]) for f in frames] == [
         ("inner", [["token", "******"], ["n", "1"]])
     ]
+
+
+def test_a_list_of_commands_is_a_scripted_session(
+    debuggable: Callable[..., Function], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`debug=[...]` (what a notebook run headless uses): the commands in order, each echoed
+    after pdb's prompt as a terminal shows it; once the list runs out, `c` at pdb's prompt and
+    end-of-input at `interact`'s, so a short list never hangs. debug_last takes one too."""
+    fn = debuggable(CELL, timeout=30)
+    inv = fn.invoke({"k": 4}, debug=["p x", "interact", "print('in', x)"])
+    out = capsys.readouterr().out
+    assert inv.status == "success" and inv.payload["y"] == 8, inv.error
+    assert "(Pdb) p x\n4\n(Pdb) interact\n" in out
+    assert ">>> print('in', x)\nin 4\n>>> \n" in out  # EOF ends interact, then "c"
+    assert out.endswith("(Pdb) c\n")
+    assert fn.invoke({"k": 1}, debug=[]).status == "success"  # nothing but "c"
+    for bad in ("p x", ["p x\nc"], [3]):
+        with pytest.raises(TypeError, match="debug: "):
+            fn.invoke({"k": 1}, debug=bad)  # type: ignore[arg-type]
+    raises = debuggable(RAISES, timeout=30)
+    raises.invoke({"records": ["a,1", "c"]})
+    capsys.readouterr()
+    again = raises.debug_last(prompt=["p fields"])
+    assert again.status == "error"
+    assert "-> return int(fields[1])\n(Pdb) p fields\n['c']\n(Pdb) c\n" in capsys.readouterr().out
