@@ -264,8 +264,8 @@ def test_debugging_notebook_tells_its_story(tmp_path: Path) -> None:
     assert "Succeeded" in view and "\tDebug Pause Duration: " in view and '"total": 11' in view
 
     stepped = output("stepped = orders.invoke(")
-    assert "(Pdb) s\n--Call--\n" in stepped
-    assert ")total_price()\n-> def total_price(items):" in stepped
+    assert "(Pdb) b total_price\nBreakpoint 1 at " in stepped
+    assert "(Pdb) c\n> " in stepped and ")total_price()\n-> total = 0\n" in stepped
     assert "(Pdb) p item, total\n({'sku': 'tea', 'price': 3, 'quantity': 2}, 0)\n" in stepped
     assert ")total_price()->11\n" in stepped  # r: the return value
     assert "bootstrap.py" not in stepped and "_lnb_" not in stepped  # w: the handler's frames
