@@ -444,6 +444,85 @@ def test_node_inspector_attaches_breaks_and_resumes(
     assert "DevTools: devtools://devtools/bundled/js_app.html?" in inv.log_text()
 
 
+NODE_CELL = """\
+// %%lambda
+const helper = (value) => {
+  const doubled = value * 2;
+  return doubled;
+};
+
+export const handler = async (event, context) => {
+  const x = event.k;
+  debugger;
+  const y = helper(x);
+  console.log('after the stop', y);
+  return { y, after: context.getRemainingTimeInMillis() };
+};
+"""
+
+
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "nodejs24.x"])
+def test_node_debugger_statement_stops_at_the_prompt(
+    debuggable: Callable[..., Function], runtime: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`debugger;` with debug: the invocation stops at a small pdb-like prompt (Node's
+    inspector, from a worker thread of the runtime client): p, bt, l, n, s, c; the time at
+    the prompt is not the function's and the context's remaining time stands still. Without
+    debug, `debugger;` does nothing, as on AWS."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    fn = debuggable(NODE_CELL, runtime=runtime, timeout=1)
+    remaining = "p context.getRemainingTimeInMillis()"
+    script = ["p event", "bt", "l", remaining, lambda: time.sleep(1.5), remaining, "n", "s",
+              "p value", "p nope", "q", "", "c"]  # fmt: skip
+    seen: list[str] = []
+    answers = iter(script)
+
+    def prompt(text: str) -> str:
+        seen.append(text)
+        answer = next(answers)
+        while callable(answer):
+            answer()
+            answer = next(answers)
+        return str(answer)
+
+    inv = fn.invoke({"k": 21}, debug=prompt)
+    assert inv.status == "success", inv.error
+    assert inv.payload["y"] == 42 and inv.payload["after"] > 0
+    task = str(fn._revision.task_root / "index.mjs")
+    assert seen[0] == f"> {task}(9)handler()\n-> debugger;\ndebug> "
+    assert seen[1] == "{ k: 21 }\ndebug> "
+    assert seen[2] == f"> {task}(9)handler()\n-> debugger;\ndebug> "  # bt: no runtime frames
+    assert "  9 ->\t  debugger;\n 10   \t  const y = helper(x);\n" in seen[3]  # l
+    first, second = (int(seen[i].split("\n")[0]) for i in (4, 5))
+    assert 0 < second <= 1000 and abs(first - second) < 500  # frozen (1500 ms passed)
+    assert seen[6].startswith(f"> {task}(10)handler()\n-> const y = helper(x);")  # n
+    assert seen[7].startswith(f"> {task}(3)helper()\n-> const doubled = value * 2;")  # s
+    assert seen[8] == "21\ndebug> "
+    assert seen[9] == "*** ReferenceError: nope is not defined\ndebug> "
+    assert seen[10].startswith("*** unknown command: q; commands: c (continue), n (next)")
+    assert seen[11] == seen[10] and len(seen) == 12  # an empty line repeats the last command
+    report = inv.report
+    assert report is not None and report.debug_pause_ms is not None
+    assert report.debug_pause_ms >= 1500 and report.duration_ms < 1000
+    assert "after the stop 42" in inv.log_text()
+    # without debug, `debugger;` does nothing (no inspector session, as on AWS), warm
+    plain = fn.invoke({"k": 1})
+    assert plain.status == "success" and plain.payload["y"] == 2 and not plain.cold
+    assert plain.report is not None and plain.report.debug_pause_ms is None
+    # a list of commands, as for Python; stepping off the handler's end lets it finish
+    capsys.readouterr()
+    listed = fn.invoke({"k": 2}, debug=["n"] * 8)
+    assert listed.status == "success" and listed.payload["y"] == 4
+    assert "debug> n\n> " in capsys.readouterr().out
+    failed = fn.invoke(None)  # event.k of null: a TypeError before the debugger statement
+    assert failed.status == "error"
+    with pytest.raises(DebugUnsupported, match=r"no post-mortem for Node\.js"):
+        fn.debug_last()
+    again = fn.debug_last(post_mortem=False, prompt=[])  # breakpoints only: allowed
+    assert again.status == "error" and again.cold
+
+
 def test_debug_port_in_use_is_a_clear_error(debuggable: Callable[..., Function]) -> None:
     from lambda_nb.engine.errors import ConfigError
 
