@@ -322,13 +322,14 @@ class Function:
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         Ctrl-C / a kernel interrupt aborts the invocation (environment reset) and re-raises.
         A throttled invoke raises `TooManyRequestsException`.
-        `debug=True`: `breakpoint()` and `pdb.set_trace()` in the handler stop it with pdb's
-        prompt at `input()` (a notebook cell's input box, or the terminal); the time stopped
-        counts neither against the timeout nor in Duration. A callable instead of True is
-        asked for each line (given pdb's output, it returns the line); a list of commands
-        (`debug=["p event", "n", "c"]`) is answered in order, the session printed as a
-        terminal shows it, then `c` once the list runs out. Without it,
-        `breakpoint()` does what it does on AWS: pdb reads EOF and the handler fails (BdbQuit).
+        `debug=True`: `breakpoint()` and `pdb.set_trace()` in the handler (a Node.js one's
+        `debugger;` statements) stop it with pdb's prompt at `input()` (a notebook cell's
+        input box, or the terminal); the time stopped counts neither against the timeout nor
+        in Duration. A callable instead of True is asked for each line (given pdb's output,
+        it returns the line); a list of commands (`debug=["p event", "n", "c"]`) is answered
+        in order, the session printed as a terminal shows it, then `c` once the list runs
+        out. Without it, `breakpoint()` does what it does on AWS: pdb reads EOF and the
+        handler fails (BdbQuit).
         """
         port = self.debug_port if invocation_type == "RequestResponse" else None
         inspector = port is not None and self._revision.runtime.family == "nodejs"
