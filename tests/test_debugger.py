@@ -643,6 +643,27 @@ def test_the_prompt_is_the_kernels_stdin_channel(kernel: Any) -> None:
     assert headless.startswith("UsageError: --debug: this frontend does not answer input()")
 
 
+def test_a_node_cell_stops_at_debugger_in_the_kernel(kernel: Any) -> None:
+    """A Node.js `%%lambda --debug` cell: `debugger;` asks the kernel's stdin channel (the
+    cell's input box) with the `debug> ` prompt; 1.5 s there is not the function's 1 s."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    kc = kernel
+    execute_answering(kc, "%load_ext lambda_nb\n%config LambdaMagics.display = 'text'", [])
+    cell = (
+        "%%lambda kernel-node --runtime nodejs20.x --timeout 1 --debug --event '{\"k\": 7}'\n"
+        + NODE_CELL.split("\n", 1)[1]
+    )
+    wait = lambda: time.sleep(1.5)  # noqa: E731
+    messages = execute_answering(kc, cell, ["p x * 3", wait, "c"])
+    text = outputs(messages)
+    assert not [m for m in messages if m["msg_type"] == "error"], text
+    assert "index.mjs(9)handler()\n-> debugger;\n" in text and "\n21\n" in text
+    assert "Succeeded" in text and '"y": 14' in text
+    pause = re.search(r"· Debug Pause Duration: ([\d.]+) ms", text)
+    assert pause is not None and float(pause.group(1)) >= 1500
+
+
 def test_lambda_debug_opens_post_mortem_in_the_cell(kernel: Any) -> None:
     kc = kernel
     execute_answering(kc, "%load_ext lambda_nb\n%config LambdaMagics.display = 'text'", [])
