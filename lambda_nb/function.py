@@ -277,7 +277,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] = False,
+        debug: bool | Callable[[str], str] | Sequence[str] = False,
     ) -> records.Invocation: ...
 
     @overload
@@ -300,7 +300,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] = False,
+        debug: bool | Callable[[str], str] | Sequence[str] = False,
     ) -> records.Invocation | AsyncRequest | None: ...
 
     def invoke(
@@ -311,7 +311,7 @@ class Function:
         log_type: str | None = None,
         client_context: dict[str, Any] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] = False,
+        debug: bool | Callable[[str], str] | Sequence[str] = False,
     ) -> records.Invocation | AsyncRequest | None:
         """Invoke and return the finished Invocation (the service's Invoke operation).
 
@@ -322,11 +322,14 @@ class Function:
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         Ctrl-C / a kernel interrupt aborts the invocation (environment reset) and re-raises.
         A throttled invoke raises `TooManyRequestsException`.
-        `debug=True`: `breakpoint()` and `pdb.set_trace()` in the handler stop it with pdb's
-        prompt at `input()` (a notebook cell's input box, or the terminal); the time stopped
-        counts neither against the timeout nor in Duration. A callable instead of True is
-        asked for each line (given pdb's output, it returns the line). Without it,
-        `breakpoint()` does what it does on AWS: pdb reads EOF and the handler fails (BdbQuit).
+        `debug=True`: `breakpoint()` and `pdb.set_trace()` in the handler (a Node.js one's
+        `debugger;` statements) stop it with pdb's prompt at `input()` (a notebook cell's
+        input box, or the terminal); the time stopped counts neither against the timeout nor
+        in Duration. A callable instead of True is asked for each line (given pdb's output,
+        it returns the line); a list of commands (`debug=["p event", "n", "c"]`) is answered
+        in order, the session printed as a terminal shows it, then `c` once the list runs
+        out. Without it, `breakpoint()` does what it does on AWS: pdb reads EOF and the
+        handler fails (BdbQuit).
         """
         port = self.debug_port if invocation_type == "RequestResponse" else None
         inspector = port is not None and self._revision.runtime.family == "nodejs"
@@ -344,13 +347,14 @@ class Function:
     def debug_last(
         self,
         post_mortem: bool = True,
-        prompt: Callable[[str], str] | None = None,
+        prompt: Callable[[str], str] | Sequence[str] | None = None,
         on_progress: Callable[[records.Invocation], None] | None = None,
     ) -> records.Invocation:
         """Re-invoke the event of the last failed invocation in a fresh (cold) environment, as
         a retry would run, with pdb on: `breakpoint()` stops, and with `post_mortem` pdb opens
         at the frame that raised, with its locals; the invocation then fails as before.
-        `prompt` as `invoke(debug=prompt)`; by default `input()`."""
+        `prompt` as `invoke(debug=prompt)` (a callable or a list of commands); by default
+        `input()`."""
         last = self.last_failed()
         arn = last.invoked_function_arn.split(":")
         qualifier = arn[7] if len(arn) > 7 else None
@@ -359,7 +363,7 @@ class Function:
             last.event,
             qualifier=qualifier,
             on_progress=on_progress,
-            debug=_debug_session(prompt or True, post_mortem),
+            debug=_debug_session(True if prompt is None else prompt, post_mortem),
             fresh=True,
         )
 
@@ -619,20 +623,28 @@ def package_files(
 
 
 def _debug_session(
-    debug: bool | Callable[[str], str],
+    debug: bool | Callable[[str], str] | Sequence[str],
     post_mortem: bool = False,
     port: int | None = None,
     inspector: bool = False,
 ) -> Any:
-    """The engine's DebugSession for `debug=`: None, input() (True) or the given prompt; or,
+    """The engine's DebugSession for `debug=`: None, input() (True), the given prompt, or a
+    list of commands (ScriptedPrompt); or,
     without one, an IDE's on the function's debug port (Node.js: the inspector)."""
+    if (debug is False or debug is None) and port is None:
+        return None  # every ordinary invoke: before any import (~0.7 us each, bench_debug.py)
     from lambda_nb.engine.debugger import DebugSession
 
     if debug is False or debug is None:
-        return None if port is None else DebugSession(port=port, inspector=inspector)
-    from lambda_nb.debugging import InputPrompt
+        return DebugSession(port=port, inspector=inspector)
+    from lambda_nb.debugging import InputPrompt, ScriptedPrompt
 
-    prompt = InputPrompt() if debug is True else debug
+    if debug is True:
+        prompt: Callable[[str], str] = InputPrompt()
+    elif callable(debug):
+        prompt = debug
+    else:  # a list of pdb commands, answered in order
+        prompt = ScriptedPrompt(debug)
     return DebugSession(prompt, post_mortem=post_mortem)
 
 

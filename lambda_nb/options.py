@@ -186,8 +186,9 @@ EVENT = Option(
 # The invocation's, not the function's: pdb in the handler stops at the caller's prompt.
 DEBUG = Option(
     ("--debug",),
-    "breakpoint() and pdb in the handler stop at a prompt here (an input box in a notebook, "
-    "the terminal in a shell); the time stopped does not count against the timeout",
+    "breakpoint() and pdb in the handler (Node.js: debugger;) stop at a prompt here (an input "
+    "box in a notebook, the terminal in a shell); the time stopped does not count against the "
+    "timeout",
     action="store_true",
 )
 DEBUG_PORT = Option(

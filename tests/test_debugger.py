@@ -444,6 +444,85 @@ def test_node_inspector_attaches_breaks_and_resumes(
     assert "DevTools: devtools://devtools/bundled/js_app.html?" in inv.log_text()
 
 
+NODE_CELL = """\
+// %%lambda
+const helper = (value) => {
+  const doubled = value * 2;
+  return doubled;
+};
+
+export const handler = async (event, context) => {
+  const x = event.k;
+  debugger;
+  const y = helper(x);
+  console.log('after the stop', y);
+  return { y, after: context.getRemainingTimeInMillis() };
+};
+"""
+
+
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "nodejs24.x"])
+def test_node_debugger_statement_stops_at_the_prompt(
+    debuggable: Callable[..., Function], runtime: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`debugger;` with debug: the invocation stops at a small pdb-like prompt (Node's
+    inspector, from a worker thread of the runtime client): p, bt, l, n, s, c; the time at
+    the prompt is not the function's and the context's remaining time stands still. Without
+    debug, `debugger;` does nothing, as on AWS."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    fn = debuggable(NODE_CELL, runtime=runtime, timeout=1)
+    remaining = "p context.getRemainingTimeInMillis()"
+    script = ["p event", "bt", "l", remaining, lambda: time.sleep(1.5), remaining, "n", "s",
+              "p value", "p nope", "q", "", "c"]  # fmt: skip
+    seen: list[str] = []
+    answers = iter(script)
+
+    def prompt(text: str) -> str:
+        seen.append(text)
+        answer = next(answers)
+        while callable(answer):
+            answer()
+            answer = next(answers)
+        return str(answer)
+
+    inv = fn.invoke({"k": 21}, debug=prompt)
+    assert inv.status == "success", inv.error
+    assert inv.payload["y"] == 42 and inv.payload["after"] > 0
+    task = str(fn._revision.task_root / "index.mjs")
+    assert seen[0] == f"> {task}(9)handler()\n-> debugger;\ndebug> "
+    assert seen[1] == "{ k: 21 }\ndebug> "
+    assert seen[2] == f"> {task}(9)handler()\n-> debugger;\ndebug> "  # bt: no runtime frames
+    assert "  9 ->\t  debugger;\n 10   \t  const y = helper(x);\n" in seen[3]  # l
+    first, second = (int(seen[i].split("\n")[0]) for i in (4, 5))
+    assert 0 < second <= 1000 and abs(first - second) < 500  # frozen (1500 ms passed)
+    assert seen[6].startswith(f"> {task}(10)handler()\n-> const y = helper(x);")  # n
+    assert seen[7].startswith(f"> {task}(3)helper()\n-> const doubled = value * 2;")  # s
+    assert seen[8] == "21\ndebug> "
+    assert seen[9] == "*** ReferenceError: nope is not defined\ndebug> "
+    assert seen[10].startswith("*** unknown command: q; commands: c (continue), n (next)")
+    assert seen[11] == seen[10] and len(seen) == 12  # an empty line repeats the last command
+    report = inv.report
+    assert report is not None and report.debug_pause_ms is not None
+    assert report.debug_pause_ms >= 1500 and report.duration_ms < 1000
+    assert "after the stop 42" in inv.log_text()
+    # without debug, `debugger;` does nothing (no inspector session, as on AWS), warm
+    plain = fn.invoke({"k": 1})
+    assert plain.status == "success" and plain.payload["y"] == 2 and not plain.cold
+    assert plain.report is not None and plain.report.debug_pause_ms is None
+    # a list of commands, as for Python; stepping off the handler's end lets it finish
+    capsys.readouterr()
+    listed = fn.invoke({"k": 2}, debug=["n"] * 8)
+    assert listed.status == "success" and listed.payload["y"] == 4
+    assert "debug> n\n> " in capsys.readouterr().out
+    failed = fn.invoke(None)  # event.k of null: a TypeError before the debugger statement
+    assert failed.status == "error"
+    with pytest.raises(DebugUnsupported, match=r"no post-mortem for Node\.js"):
+        fn.debug_last()
+    again = fn.debug_last(post_mortem=False, prompt=[])  # breakpoints only: allowed
+    assert again.status == "error" and again.cold
+
+
 def test_debug_port_in_use_is_a_clear_error(debuggable: Callable[..., Function]) -> None:
     from lambda_nb.engine.errors import ConfigError
 
@@ -564,6 +643,27 @@ def test_the_prompt_is_the_kernels_stdin_channel(kernel: Any) -> None:
     assert headless.startswith("UsageError: --debug: this frontend does not answer input()")
 
 
+def test_a_node_cell_stops_at_debugger_in_the_kernel(kernel: Any) -> None:
+    """A Node.js `%%lambda --debug` cell: `debugger;` asks the kernel's stdin channel (the
+    cell's input box) with the `debug> ` prompt; 1.5 s there is not the function's 1 s."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    kc = kernel
+    execute_answering(kc, "%load_ext lambda_nb\n%config LambdaMagics.display = 'text'", [])
+    cell = (
+        "%%lambda kernel-node --runtime nodejs20.x --timeout 1 --debug --event '{\"k\": 7}'\n"
+        + NODE_CELL.split("\n", 1)[1]
+    )
+    wait = lambda: time.sleep(1.5)  # noqa: E731
+    messages = execute_answering(kc, cell, ["p x * 3", wait, "c"])
+    text = outputs(messages)
+    assert not [m for m in messages if m["msg_type"] == "error"], text
+    assert "index.mjs(9)handler()\n-> debugger;\n" in text and "\n21\n" in text
+    assert "Succeeded" in text and '"y": 14' in text
+    pause = re.search(r"· Debug Pause Duration: ([\d.]+) ms", text)
+    assert pause is not None and float(pause.group(1)) >= 1500
+
+
 def test_lambda_debug_opens_post_mortem_in_the_cell(kernel: Any) -> None:
     kc = kernel
     execute_answering(kc, "%load_ext lambda_nb\n%config LambdaMagics.display = 'text'", [])
@@ -678,3 +778,28 @@ def test_frame_locals_keep_only_the_functions_own_frames(tmp_path: Path) -> None
     assert [(f["function"], f["locals"]) for f in frames] == [
         ("inner", [["token", "******"], ["n", "1"]])
     ]
+
+
+def test_a_list_of_commands_is_a_scripted_session(
+    debuggable: Callable[..., Function], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`debug=[...]` (what a notebook run headless uses): the commands in order, each echoed
+    after pdb's prompt as a terminal shows it; once the list runs out, `c` at pdb's prompt and
+    end-of-input at `interact`'s, so a short list never hangs. debug_last takes one too."""
+    fn = debuggable(CELL, timeout=30)
+    inv = fn.invoke({"k": 4}, debug=["p x", "interact", "print('in', x)"])
+    out = capsys.readouterr().out
+    assert inv.status == "success" and inv.payload["y"] == 8, inv.error
+    assert "(Pdb) p x\n4\n(Pdb) interact\n" in out
+    assert ">>> print('in', x)\nin 4\n>>> \n" in out  # EOF ends interact, then "c"
+    assert out.endswith("(Pdb) c\n")
+    assert fn.invoke({"k": 1}, debug=[]).status == "success"  # nothing but "c"
+    for bad in ("p x", ["p x\nc"], [3]):
+        with pytest.raises(TypeError, match="debug: "):
+            fn.invoke({"k": 1}, debug=bad)  # type: ignore[arg-type]
+    raises = debuggable(RAISES, timeout=30)
+    raises.invoke({"records": ["a,1", "c"]})
+    capsys.readouterr()
+    again = raises.debug_last(prompt=["p fields"])
+    assert again.status == "error"
+    assert "-> return int(fields[1])\n(Pdb) p fields\n['c']\n(Pdb) c\n" in capsys.readouterr().out

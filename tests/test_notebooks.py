@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -285,3 +286,61 @@ def test_invocation_model_tells_its_story(tmp_path: Path) -> None:
     ]
     served = ast.literal_eval(output("routing=").split("served by version: ")[1])
     assert set(served) == {"1", "2"} and sum(served.values()) == 50  # both serve: 1 - 0.8**50
+
+
+DEBUGGING_NB = ROOT / "notebooks" / "11-debugging.ipynb"
+
+
+@pytest.mark.slow
+def test_debugging_notebook_tells_its_story(tmp_path: Path) -> None:
+    """What 11 teaches, as its outputs show it (issue 15): pdb's session scripted in the cell,
+    the event and the context looked at, a step into a function of the cell, the clock stopped
+    while pdb holds the program, BdbQuit without --debug, frame locals, post-mortem."""
+    nb = execute(DEBUGGING_NB, tmp_path)
+
+    def output(needle: str) -> str:
+        (cell,) = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
+        return "".join(_text(o) for o in cell.outputs)
+
+    looked = output("inv = orders.invoke(order, debug=[")
+    assert re.search(r"lambda_function\.py\(1[12]\)lambda_handler\(\)\n", looked)  # 3.13: 11
+    assert "(Pdb) p event['id']\n'A-1'\n" in looked  # each command echoed after its prompt
+    assert "(Pdb) pp items\n[{'price': 3, 'quantity': 2, 'sku': 'tea'},\n" in looked
+    assert "(Pdb) p context.function_name, context.memory_limit_in_mb\n('orders', '128')" in looked
+    remaining = int(looked.split("get_remaining_time_in_millis()\n")[1].split("\n")[0])
+    assert 0 < remaining <= 2000
+    assert looked.endswith("(Pdb) c\n")
+    (shown,) = [c for c in nb.cells if c.cell_type == "code" and c.source == "inv"]
+    view = "".join(_text(o) for o in shown.outputs)
+    assert "Succeeded" in view and "\tDebug Pause Duration: " in view and '"total": 11' in view
+
+    stepped = output("stepped = orders.invoke(")
+    assert "(Pdb) b total_price\nBreakpoint 1 at " in stepped
+    assert "(Pdb) c\n> " in stepped and ")total_price()\n-> total = 0\n" in stepped
+    assert "(Pdb) p item, total\n({'sku': 'tea', 'price': 3, 'quantity': 2}, 0)\n" in stepped
+    assert ")total_price()->11\n" in stepped  # r: the return value
+    assert "bootstrap.py" not in stepped and "_lnb_" not in stepped  # w: the handler's frames
+    assert re.search(r"\(Pdb\) c\n\{'order': 'A-1', 'total': 11, 'ms_left': \d+\}$", stepped)
+
+    slow = output("def slow_reader").splitlines()
+    assert slow[0].startswith("status: success | ms left after the stop: ")
+    assert int(slow[0].rsplit(" ", 1)[1]) > 1000  # of 2000: the 3 s at the prompt not counted
+    pause = float(slow[1].split("Debug Pause Duration: ")[1].split()[0])
+    duration = float(slow[1].split("Duration: ")[1].split()[0])
+    assert pause >= 3000 and duration < 2000
+
+    bdbquit = output("%lambda invoke orders --event order")
+    assert "Error" in bdbquit and "BdbQuit" in bdbquit and "(Pdb) \n" in bdbquit
+    assert "Debug Pause" not in bdbquit
+
+    failed = output('invoices.invoke({"lines"')
+    assert "ValueError: not enough values to unpack (expected 3, got 2)" in failed
+    assert "      fields = ['cup', '5']" in failed and "      amounts = [6]" in failed
+    assert "api_token = ******" in failed and "s3cr3t" not in failed
+
+    post_mortem = output("again = invoices.debug_last(")
+    assert ")parse()\n-> sku, price, quantity = fields\n(Pdb) p line\n'cup,5'\n" in post_mortem
+    assert "(Pdb) p amounts, event['lines']\n([6], ['tea,3,2', 'cup,5', 'pot,12,1'])" in post_mortem
+    assert post_mortem.endswith(
+        "status: error | cold: True | not enough values to unpack (expected 3, got 2)\n"
+    )

@@ -8,7 +8,8 @@ terminal). A prompt may also have a `write(text)` method for output pdb leaves w
 for a line (rare: `interact` output just before the handler returns).
 
 How it travels: the event carries the header `Lambda-Nb-Debug: breakpoint` (or `post-mortem`),
-which only lambda_nb's Python runtime client reads (runtimes/python/_lnb_debug.py). That client
+which only lambda_nb's runtime clients read (runtimes/python/_lnb_debug.py; for Node.js's
+`debugger;` statements, runtimes/nodejs/debug-prompt.mjs, a small pdb-like prompt). That client
 talks back over the environment's own Runtime API endpoint, on the private path
 `/lambda-nb/debug/<request id>/<kind>`:
 
@@ -64,21 +65,27 @@ class NothingToDebug(LambdaNbError, LookupError):
     """`debug_last()` with no failed invocation to run again."""
 
 
-def check_runtime(runtime: RuntimeCommand, attach: bool = False) -> None:
-    """Only lambda_nb's own Python runtime client has the debug channel; `attach` (an IDE on
-    a debug port) also works with its Node.js runtime client (Node's inspector)."""
+def check_runtime(runtime: RuntimeCommand, attach: bool = False, post_mortem: bool = False) -> None:
+    """Only lambda_nb's own runtime clients have the debug channel: Python's (pdb), and
+    Node.js's (`debugger;` statements, through Node's inspector; an IDE on a debug port)."""
     from lambda_nb.runtimes.registry import BOOTSTRAP, NODE_BOOTSTRAP
 
     if runtime.family == "python" and str(BOOTSTRAP) in runtime.argv:
         return
-    if attach and str(NODE_BOOTSTRAP.parent / "index.mjs") in runtime.argv:
+    ours = str(NODE_BOOTSTRAP.parent / "index.mjs") in runtime.argv
+    if ours and (attach or not post_mortem):
         return
     if runtime.family == "python":
         why = "AWS's awslambdaric has no debug channel; use the runtime client lambda_nb"
     elif runtime.family == "nodejs" and attach:
         why = "AWS's aws-lambda-ric has no inspector hook; use the runtime client lambda_nb"
+    elif runtime.family == "nodejs" and ours:
+        why = (
+            "no post-mortem for Node.js functions (a rejected promise has no frames left to "
+            "stop in): debug_last(post_mortem=False) with a `debugger;` statement"
+        )
     elif runtime.family == "nodejs":
-        why = "Node.js functions have no pdb-like prompt here yet: use debug_port (the inspector)"
+        why = "AWS's aws-lambda-ric has no debug channel; use the runtime client lambda_nb"
     else:
         why = "a custom runtime's bootstrap is its own program, with no debug channel"
     raise DebugUnsupported(f"debug: {runtime.name}: {why}")

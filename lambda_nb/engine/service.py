@@ -337,7 +337,8 @@ class LambdaService:
         `on_progress(inv)` runs on this thread at most every 50 ms while the handler runs.
         A KeyboardInterrupt aborts the invocation (its environment is reset) and propagates.
         `debug`: pdb in the handler asks that session's prompt (synchronous invokes of Python
-        functions only, engine/debugger.py); `fresh`: in a new environment (a cold start).
+        and Node.js functions only, engine/debugger.py); `fresh`: in a new environment (a cold
+        start).
         """
         request.check_invocation_type(invocation_type)
         tail = request.check_log_type(log_type)
@@ -347,7 +348,7 @@ class LambdaService:
         if debug is not None:
             if invocation_type != "RequestResponse":
                 raise InvalidParameterValueException("debug: only a synchronous invoke can stop")
-            check_runtime(rev.runtime, attach=debug.port is not None)
+            check_runtime(rev.runtime, debug.port is not None, debug.post_mortem)
         payload = request.encode_event(event)
         context_header = request.client_context_header(client_context)
         if invocation_type == "DryRun":

@@ -5,6 +5,7 @@
  * shows it.
  */
 
+import { pausedMs } from './debug-clock.mjs';
 import { PlatformError, v4 } from './errors.mjs';
 import { logContext } from './log-patch.mjs';
 
@@ -78,7 +79,9 @@ export class InvokeContext {
         awsRequestId: this.headers[HEADER.requestId],
         tenantId: this.headers[HEADER.tenantId],
         getRemainingTimeInMillis() {
-          return deadline - Date.now(); // not clamped: negative once past the deadline
+          // not clamped: negative once past the deadline; lambda_nb's own: frozen while
+          // stopped at a debug prompt (debug-clock.mjs)
+          return deadline - Date.now() + pausedMs();
         },
       },
     );
@@ -122,7 +125,7 @@ export function buildContext(rawHeaders) {
     tenantId: headers[HEADER.tenantId],
     xRayTraceId: headers[HEADER.traceId],
     getRemainingTimeInMillis() {
-      return deadline - Date.now();
+      return deadline - Date.now() + pausedMs(); // pausedMs: lambda_nb's debug prompt
     },
     w3c() {
       return w3cFields;

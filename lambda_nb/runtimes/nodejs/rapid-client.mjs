@@ -78,10 +78,16 @@ export class RapidClient {
     this.hostname = hostname;
     this.port = parseInt(port, 10);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.debugging = null; // debug-prompt.mjs while a debugged invoke runs
   }
 
   /** The next event: `{bodyJson, headers}` (header names in lower case). */
   nextInvocation() {
+    if (this.debugging) { // lambda_nb's own: the last invoke was debugged; `debugger;` off
+      const debugging = this.debugging;
+      this.debugging = null;
+      return debugging.end().then(() => this.nextInvocation());
+    }
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
@@ -99,8 +105,9 @@ export class RapidClient {
           });
           response.on('end', () => {
             const done = () => resolve({ bodyJson: data, headers: response.headers });
-            const debug = response.headers['lambda-nb-debug']; // lambda_nb's own (debug_port)
+            const debug = response.headers['lambda-nb-debug']; // lambda_nb's own
             if (debug && debug.startsWith('inspector:')) attachInspector(debug).then(done, done);
+            else if (debug === 'breakpoint') this.debug(response.headers).then(done, done);
             else done();
           });
           response.on('error', reject);
@@ -108,6 +115,13 @@ export class RapidClient {
       );
       request.on('error', reject).end();
     });
+  }
+
+  /** lambda_nb's own: `debugger;` stops at the caller's prompt (debug-prompt.mjs). */
+  async debug(headers) {
+    const prompt = await import('./debug-prompt.mjs');
+    await prompt.begin(`${this.hostname}:${this.port}`, headers['lambda-runtime-aws-request-id']);
+    this.debugging = prompt;
   }
 
   postInvocationResponse(bodyString, id, callback) {
