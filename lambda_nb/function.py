@@ -465,4 +465,3 @@ def _history_row(inv: records.Invocation) -> dict[str, Any]:
         "version": inv.version,
         "environment": inv.environment,
     }
-

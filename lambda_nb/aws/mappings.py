@@ -65,8 +65,11 @@ def parse_arn(arn: str | None) -> Source:
         if service == "kinesis" and resource.startswith("stream/") and len(resource) > 7:
             return Source("kinesis", arn, resource[7:].split("/")[0], region, account)
         pieces = resource.split("/")
-        if service == "dynamodb" and len(pieces) == 4 and pieces[0] == "table" and (
-            pieces[2] == "stream"
+        if (
+            service == "dynamodb"
+            and len(pieces) == 4
+            and pieces[0] == "table"
+            and (pieces[2] == "stream")
         ):
             return Source("dynamodb", arn, pieces[1], region, account)
     raise InvalidParameterValueException(
@@ -133,8 +136,8 @@ class EventSourceMapping:
         """Start (again) reading the source."""
         self._check_live()
         self.state = "Enabled"
-        self.state_transition_reason = "USER_INITIATED" if self.source.kind == "sqs" else (
-            "User action"
+        self.state_transition_reason = (
+            "USER_INITIATED" if self.source.kind == "sqs" else ("User action")
         )
         self._enabled.set()
 
@@ -327,9 +330,7 @@ def all_mappings() -> list[EventSourceMapping]:
 
 
 def of_function(service: LambdaService, function_name: str) -> list[EventSourceMapping]:
-    return [
-        m for m in all_mappings() if m.service is service and m.function_name == function_name
-    ]
+    return [m for m in all_mappings() if m.service is service and m.function_name == function_name]
 
 
 def get(mapping_uuid: str) -> EventSourceMapping:

@@ -142,6 +142,7 @@ class LocalAWS:
         if server is not None:  # a fresh start must find empty backends, as a new process would
             require("moto.moto_api._internal").moto_api_backend.reset()
 
+
 def _free(port: int) -> bool:
     if not port:
         return False

@@ -120,9 +120,7 @@ class StreamPoller:
                 if fresh and not shard.gathering:
                     shard.gather_started = time.monotonic()
                 shard.gathering += fresh
-                window_over = (
-                    time.monotonic() - shard.gather_started >= m.maximum_batching_window
-                )
+                window_over = time.monotonic() - shard.gather_started >= m.maximum_batching_window
                 if shard.gathering and (len(shard.gathering) >= m.batch_size or window_over):
                     shard.pending.append(_Batch(shard.gathering))
                     shard.gathering = []
