@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "event", help="build a sample event (see `lambda-nb event --help`)", add_help=False
     )
+    aws = sub.add_parser(
+        "aws",
+        help="run the local AWS (moto) in the foreground",
+        description="Run the local AWS (moto's server) on 127.0.0.1 until interrupted; "
+        "functions run with --aws URL reach it. Needs the aws extra.",
+    )
+    aws.add_argument("action", metavar="ACTION", choices=["start"], help="start")
+    aws.add_argument("--port", metavar="P", type=int, default=0, help="default: a free port")
     return parser
 
 
@@ -86,6 +94,8 @@ def _main(args_list: list[str]) -> int:
     except SystemExit as exc:  # argparse: --help/--version exit 0, errors exit 2
         return int(exc.code or 0)
     try:
+        if args.command == "aws":
+            return _aws(args)
         return _invoke(args)
     except CommandError as exc:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
@@ -113,6 +123,30 @@ def _event(argv: list[str]) -> int:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return int(events.cli_main(argv))
+
+
+def _aws(args: argparse.Namespace) -> int:
+    """`lambda-nb aws start`: the local AWS in the foreground, until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    try:
+        from lambda_nb.aws.server import LOCAL
+
+        endpoint = LOCAL.start(port=args.port)
+    except (ModuleNotFoundError, OSError) as exc:
+        print(f"lambda-nb: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Local AWS running at {endpoint} (Ctrl-C stops it)", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    LOCAL.stop()
+    return EXIT_OK
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:

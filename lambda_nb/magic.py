@@ -212,6 +212,11 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument("spec", metavar="SOURCE.TYPE", help='e.g. s3.put or s3.put(key="a b.txt")')
     p.add_argument("params", nargs="*", metavar="--param VALUE", help="the type's parameters")
     out(p, "event")
+    # The local AWS and triggers (lambda_nb.aws); the arguments are shared with the CLI.
+    aws = command("aws", "the local AWS (moto): start, status, reset or stop")
+    p = command("trigger", "a queue, stream or bucket of the local AWS invokes a function")
+    commands.add_aws_arguments(aws, p)
+    out(p, "EventSourceMapping or S3Trigger")
     p = command("help", "help on %%lambda or on one command")
     p.add_argument("topic", nargs="?", metavar="COMMAND", help="a command")
     return parser, parsers
@@ -268,6 +273,7 @@ class LambdaMagics(Magics):
         help="How to show invocations: auto (widget in a kernel with ipywidgets, else html),"
         " widget, html (static text/html + text/plain; alias static), text, or none.",
     ).tag(config=True)
+    aws = Unicode(None, allow_none=True, help=f"Default: {options.AWS.help}.").tag(config=True)
     raise_on_error = Bool(
         False, help="Fail the cell when the function fails (use in CI, e.g. under nbmake)."
     ).tag(config=True)
@@ -342,7 +348,8 @@ class LambdaMagics(Magics):
             raise UsageError(
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
                 "playground NAME, reset NAME, configure NAME, publish NAME, "
-                "alias NAME ALIAS VERSION, events, event SOURCE.TYPE, help [COMMAND]"
+                "alias NAME ALIAS VERSION, events, event SOURCE.TYPE, aws ACTION, "
+                "trigger NAME KIND SOURCE, help [COMMAND]"
             )
         if self._help(tokens):
             return
@@ -380,6 +387,22 @@ class LambdaMagics(Magics):
             fn = self._function(args.name)
             fn.reset()
             print(f"Reset {fn.name}: its environments ended; the next invoke is cold")
+        elif args.command in ("aws", "trigger"):
+            self._aws_command(args)
+
+    def _aws_command(self, args: argparse.Namespace) -> None:
+        """`%lambda aws ACTION` and `%lambda trigger NAME KIND SOURCE` (lambda_nb.aws)."""
+        try:
+            if args.command == "aws":
+                result = self._guard(commands.aws_action, args.action)
+                print(result) if isinstance(result, str) else show(result)
+                return
+            line, made = self._guard(commands.trigger, self._function(args.name), args)
+        except ModuleNotFoundError as exc:  # moto or boto3 missing: the message names the extra
+            raise UsageError(str(exc)) from None
+        if args.out:
+            self.shell.user_ns[args.out] = made
+        print(line)
 
     def _invoke_command(self, args: argparse.Namespace) -> None:
         """`%lambda invoke`: once (live view), queued (--async), or a burst (--count)."""

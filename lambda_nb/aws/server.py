@@ -70,7 +70,9 @@ class LocalAWS:
             host, port = self._server.server_address[:2]
             return f"http://{host}:{port}"
 
-    def start(self) -> str:
+    def start(self, port: int = 0) -> str:
+        """Start the server if it is not running; `port` 0 picks the last one if free, else
+        any free port. Returns the endpoint URL."""
         with self._lock:
             if self._server is not None:
                 return self.endpoint
@@ -83,7 +85,8 @@ class LocalAWS:
                     pass
 
             app = app_module.DomainDispatcherApplication(app_module.create_backend_app)
-            port = self._last_port if _free(self._last_port) else 0
+            if not port:
+                port = self._last_port if _free(self._last_port) else 0
             self._server = serving.make_server(
                 "127.0.0.1", port, app, threaded=True, request_handler=QuietHandler
             )

@@ -21,6 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from lambda_nb.aws import mappings
+from lambda_nb.engine.errors import InvalidParameterValueException
 
 if TYPE_CHECKING:
     from lambda_nb.aws.mappings import EventSourceMapping
@@ -52,7 +53,7 @@ class SqsPoller:
         except Exception as exc:
             if "NonExistentQueue" not in str(exc) and "QueueDoesNotExist" not in str(exc):
                 raise
-            raise mappings.InvalidParameterValueException(
+            raise InvalidParameterValueException(
                 "Error occurred while ReceiveMessage. SQS Error Code: "
                 "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified "
                 "queue does not exist."
@@ -60,7 +61,7 @@ class SqsPoller:
         visibility = int(attributes.get("VisibilityTimeout", 30))
         timeout = mapping.service.require(mapping.function_name).config.timeout
         if visibility < timeout:  # triggers.md 2.1 (I-VIS), the API's words
-            raise mappings.InvalidParameterValueException(
+            raise InvalidParameterValueException(
                 f"Queue visibility timeout: {visibility} seconds is less than Function "
                 f"timeout: {int(timeout)} seconds"
             )

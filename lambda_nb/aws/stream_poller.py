@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_nb.aws import mappings
 from lambda_nb.engine.config import ACCOUNT_ID
+from lambda_nb.engine.errors import InvalidParameterValueException
 
 if TYPE_CHECKING:
     from lambda_nb.aws.mappings import EventSourceMapping
@@ -65,7 +66,7 @@ class StreamPoller:
         except Exception as exc:
             if "ResourceNotFound" not in str(exc) and "not found" not in str(exc).lower():
                 raise
-            raise mappings.InvalidParameterValueException(
+            raise InvalidParameterValueException(
                 f"Stream not found: {self.source.arn}"
             ) from None
         for shard_id in ids:
@@ -262,7 +263,7 @@ class StreamPoller:
                 return
             except Exception:
                 pass
-        raise mappings.InvalidParameterValueException(
+        raise InvalidParameterValueException(
             f"The provided destination config DestinationConfig(onSuccess=null, "
             f"onFailure=OnFailure(destination={arn})) is invalid. (an SQS queue or an SNS topic "
             "of the local AWS)"
