@@ -11,7 +11,12 @@ group's later messages while earlier ones are in flight, and one poller thread p
 batch at a time.
 
 FIFO queues are polled without long polling: moto's long poll spins while a group is blocked
-by in-flight messages, so the poller waits between short polls instead.
+by in-flight messages, so the poller waits between short polls instead. And moto lets a
+group's later failed message overtake an earlier one when both come back (its receive skips a
+visible message while a sibling is still marked in flight, then hands out the sibling). SQS
+keeps them in order, so the poller does what keeps moto in order too: when a FIFO batch fails,
+it makes all of the batch's failed messages visible again at once
+(ChangeMessageVisibility 0), just as their visibility timeout ends.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class SqsPoller:
         self.source = mapping.source
         self.sqs = LOCAL.client("sqs")
         self.idle_wait = 0.2 if self.source.fifo else 0.0
+        self._received_at = 0.0
         try:
             self.queue_url = self.sqs.get_queue_url(
                 QueueName=self.source.name, QueueOwnerAWSAccountId=self.source.account
@@ -59,6 +65,9 @@ class SqsPoller:
                 "queue does not exist."
             ) from None
         visibility = int(attributes.get("VisibilityTimeout", 30))
+        self.visibility = visibility
+        # FIFO: failed messages to make visible together, and when (see the docstring)
+        self._held: list[tuple[float, list[dict[str, str]]]] = []
         timeout = mapping.service.require(mapping.function_name).config.timeout
         if visibility < timeout:  # triggers.md 2.1 (I-VIS), the API's words
             raise InvalidParameterValueException(
@@ -66,7 +75,16 @@ class SqsPoller:
                 f"timeout: {int(timeout)} seconds"
             )
 
+    def _release(self) -> None:
+        now = time.monotonic()
+        due = [entries for at, entries in self._held if at <= now]
+        self._held = [(at, entries) for at, entries in self._held if at > now]
+        for entries in due:
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
+
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
+        if self._held:
+            self._release()
         answer = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max(1, min(RECEIVE_MAX, count)),
@@ -79,6 +97,7 @@ class SqsPoller:
     def poll_once(self) -> bool:
         """Receive one batch and process it; False when the queue had nothing."""
         m = self.mapping
+        self._received_at = time.monotonic()
         messages = self._receive(m.batch_size, 0 if self.source.fifo else 1)
         if not messages:
             return False
@@ -105,8 +124,14 @@ class SqsPoller:
         else:
             failed = None if inv.status != "success" else set()
         if failed is None:
-            m.last_processing_result = "PROBLEM: Function call failed"
-            return  # every message comes back after the visibility timeout
+            failed = set(ids)  # every message comes back after the visibility timeout
+        if failed and self.source.fifo:
+            entries = [
+                {"Id": str(i), "ReceiptHandle": msg["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, msg in enumerate(messages)
+                if msg["MessageId"] in failed
+            ]
+            self._held.append((self._received_at + self.visibility - 0.1, entries))
         done = [msg for msg in messages if msg["MessageId"] not in failed]
         for start in range(0, len(done), RECEIVE_MAX):
             chunk = done[start : start + RECEIVE_MAX]

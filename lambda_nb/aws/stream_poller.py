@@ -66,9 +66,7 @@ class StreamPoller:
         except Exception as exc:
             if "ResourceNotFound" not in str(exc) and "not found" not in str(exc).lower():
                 raise
-            raise InvalidParameterValueException(
-                f"Stream not found: {self.source.arn}"
-            ) from None
+            raise InvalidParameterValueException(f"Stream not found: {self.source.arn}") from None
         for shard_id in ids:
             self.shards[shard_id] = _Shard(shard_id, self._iterator(shard_id))
         if mapping.destination_on_failure is not None:
