@@ -85,9 +85,7 @@ def test_errors_and_timeouts_are_retried_then_reach_on_failure(make_function):
     assert record["responsePayload"]["errorMessage"] == "no 7"
     assert record["responsePayload"]["errorType"] == "ValueError"
 
-    sleeper = make_function(
-        "import time\ndef lambda_handler(e, c):\n    time.sleep(5)\n", timeout=1
-    )
+    sleeper = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(5)\n", timeout=1)
     sleeper.configure_async(maximum_retry_attempts=1, on_failure=dest)
     timed_out = sleeper.invoke_async({}).wait(60)
     assert [inv.status for inv in timed_out.attempts] == ["timeout", "timeout"]
@@ -218,9 +216,7 @@ def lambda_handler(event, context):
 
 
 def test_a_burst_over_reserved_concurrency_reports_throttles(make_function):
-    fn = make_function(
-        "import time\ndef lambda_handler(e, c):\n    time.sleep(0.3)\n    return 1\n"
-    )
+    fn = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(0.3)\n    return 1\n")
     fn.configure(reserved_concurrency=1)
     results = fn.invoke_many(list(range(4)), concurrency=4)
     assert len(results) == 4
@@ -239,12 +235,9 @@ def test_bad_bursts(make_function):
 
 def test_interrupting_a_burst_aborts_it_and_leaves_nothing(make_function, tmp_path):
     fn = make_function(HELD, timeout=60)
-    events = [
-        {"started": str(tmp_path / f"s{i}"), "release": str(tmp_path / "r")} for i in range(2)
-    ]
-    with (
-        pytest.raises(KeyboardInterrupt),
-        interrupt_main_when(lambda: (tmp_path / "s0").exists() and (tmp_path / "s1").exists()),
+    events = [{"started": str(tmp_path / f"s{i}"), "release": str(tmp_path / "r")} for i in range(2)]
+    with pytest.raises(KeyboardInterrupt), interrupt_main_when(
+        lambda: (tmp_path / "s0").exists() and (tmp_path / "s1").exists()
     ):
         fn.invoke_many(events, concurrency=2)
     assert [inv.status for inv in fn.history] == ["aborted", "aborted"]
@@ -309,9 +302,7 @@ def test_a_refused_event_in_a_burst_is_that_events_result(make_function):
 
 
 def test_a_burst_over_reserved_concurrency_is_throttled(make_function):
-    fn = make_function(
-        "import time\ndef lambda_handler(e, c):\n    time.sleep(0.5)\n    return 1\n"
-    )
+    fn = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(0.5)\n    return 1\n")
     fn.configure(reserved_concurrency=1)
     results = fn.invoke_many(list(range(4)), concurrency=4)
     assert any(isinstance(r, TooManyRequestsException) for r in results)

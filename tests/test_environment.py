@@ -295,14 +295,10 @@ def test_json_log_format_writes_platform_events(make_function):
     report = events[3]["record"]
     assert report["status"] == "success" and report["requestId"] == inv.request_id
     assert report["metrics"]["billedDurationMs"] == inv.report.billed_duration_ms
-    assert report["metrics"]["initDurationMs"] == pytest.approx(
-        inv.report.init_duration_ms, abs=0.01
-    )
+    assert report["metrics"]["initDurationMs"] == pytest.approx(inv.report.init_duration_ms, abs=0.01)
     app = [json.loads(r.message) for r in inv.logs if r.source == "runtime"]
     assert app[0]["message"] == "hi" and app[0]["level"] == "INFO"
-    timeout = make_function(
-        "import time\ndef lambda_handler(e, c):\n    time.sleep(9)\n", log_format="JSON", timeout=1
-    ).invoke({})
+    timeout = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(9)\n", log_format="JSON", timeout=1).invoke({})
     last = json.loads(timeout.logs[-1].message)
     assert last["type"] == "platform.report" and last["record"]["status"] == "timeout"
 
@@ -314,9 +310,7 @@ def test_closing_a_function_under_a_running_invocation_aborts_it(make_function, 
     )
     fn = make_function(code, timeout=60)
     results = []
-    caller = threading.Thread(
-        target=lambda: results.append(fn.invoke({"started": str(tmp_path / "s")}))
-    )
+    caller = threading.Thread(target=lambda: results.append(fn.invoke({"started": str(tmp_path / "s")})))
     caller.start()
     wait_until((tmp_path / "s").exists)
     fn.close()

@@ -139,7 +139,7 @@ def test_events_that_are_not_json_are_refused(make_function):
 
 
 def test_a_request_of_exactly_6291456_bytes_is_refused(make_function):
-    """ "Request must be smaller than 6291456 bytes": the limit itself is too large."""
+    """"Request must be smaller than 6291456 bytes": the limit itself is too large."""
     fn = make_function("def lambda_handler(e, c):\n    return len(e)\n")
     with pytest.raises(RequestEntityTooLargeException):
         fn.invoke(b'"' + b"x" * (6_291_456 - 2) + b'"')

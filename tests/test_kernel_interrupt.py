@@ -80,12 +80,7 @@ def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env
         assert "aborted True" in status
         stream = text_of(run(kc, "print(first.environment)")).strip()
         assert processes_with_env(stream) == []  # the environment was reset
-        again = text_of(
-            run(
-                kc,
-                "%lambda invoke interrupted --event '{\"s\": 0}' -o second\nprint(second.status, second.cold)",
-            )
-        )
+        again = text_of(run(kc, '%lambda invoke interrupted --event \'{"s": 0}\' -o second\nprint(second.status, second.cold)'))
         assert "success True" in again
     finally:
         kc.stop_channels()

@@ -216,9 +216,7 @@ def observe(fn, event: object) -> object:
     inv = fn.invoke(event)
     error = dict(inv.error) if inv.error else None
     if error and isinstance(error.get("trace"), list):
-        error["trace"] = [
-            line for line in error["trace"] if "    at " not in line or "/task/" in line
-        ]
+        error["trace"] = [line for line in error["trace"] if "    at " not in line or "/task/" in line]
     stderr = [
         r.message
         for r in inv.logs
@@ -241,8 +239,7 @@ def observe(fn, event: object) -> object:
 
 
 @pytest.mark.parametrize(
-    ("case", "runtime"),
-    [(case, runtime) for case, spec in CASES.items() for runtime in spec.runtimes],
+    ("case", "runtime"), [(case, runtime) for case, spec in CASES.items() for runtime in spec.runtimes]
 )
 def test_same_as_aws_lambda_ric(case: str, runtime: str, make_function) -> None:
     spec = CASES[case]

@@ -244,9 +244,7 @@ FAULTS = {
     ),
     "circular_result": Fault(
         "export const handler = async () => { const a = {}; a.self = a; return a; };\n",
-        handled(
-            "Error", "Unable to stringify response body", "Error: Unable to stringify response body"
-        ),
+        handled("Error", "Unable to stringify response body", "Error: Unable to stringify response body"),
         v4=handled(
             "Runtime.JSONStringifyError",
             "Unable to stringify response body",
@@ -403,9 +401,7 @@ def test_context_methods(node, runtime: str) -> None:
   else callback(null, { via: 'callback' });
 };
 """
-    fn = node(
-        code, runtime=runtime, environment={"AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"}
-    )
+    fn = node(code, runtime=runtime, environment={"AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"})
     assert fn.invoke({"how": "succeed"}).payload == {"via": "succeed"}
     assert fn.invoke({"how": "done"}).payload == "done"
     assert fn.invoke({"how": "callback"}).payload == {"via": "callback"}
@@ -470,9 +466,7 @@ def test_callback_handler_warning(node, runtime: str) -> None:
     warnings = [r.message for r in inv.logs if r.level == "WARN"]
     assert len(warnings) == 1
     assert re.fullmatch(rf"\S+Z\tundefined\tWARN\t{re.escape(CALLBACK_WARNING)}\n", warnings[0])
-    quiet = node(
-        code, runtime=runtime, environment={"AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"}
-    )
+    quiet = node(code, runtime=runtime, environment={"AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"})
     assert not [r for r in quiet.invoke({}).logs if r.level == "WARN"]
     async_three = node("export const handler = async (e, c, cb) => 1;\n", runtime=runtime)
     assert not [r for r in async_three.invoke({}).logs if r.level == "WARN"]
@@ -517,11 +511,7 @@ def test_context_object(node, runtime: str) -> None:
     fn = node(CONTEXT, runtime=runtime, memory=256, timeout=1)
     inv = fn.invoke({})
     ctx = inv.payload
-    names = (
-        ["functionVersion", "functionName"]
-        if runtime in V3
-        else ["functionName", "functionVersion"]
-    )
+    names = ["functionVersion", "functionName"] if runtime in V3 else ["functionName", "functionVersion"]
     env = {
         **{name: fn.name if name == "functionName" else "$LATEST" for name in names},
         "memoryLimitInMB": "256",  # a string, as on AWS
@@ -534,9 +524,7 @@ def test_context_object(node, runtime: str) -> None:
     }
     assert ctx["identity"] and ctx["clientContext"]
     assert 0 < ctx["remaining"] <= 1000
-    assert re.fullmatch(
-        r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", ctx["trace"]
-    )
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", ctx["trace"])
     if runtime in V3:
         assert ctx["json"] == {"callbackWaitsForEmptyEventLoop": True, **env, **headers}
         assert list(ctx["json"]) == ["callbackWaitsForEmptyEventLoop", *env, *headers]
@@ -667,14 +655,8 @@ def test_fifty_megabytes_of_output(node, runtime: str) -> None:
 @pytest.mark.parametrize(
     ("filename", "code"),
     [
-        (
-            "index.js",
-            "exports.handler = async () => ({ kind: typeof require, file: __filename });\n",
-        ),
-        (
-            "index.cjs",
-            "module.exports = { handler: async () => ({ kind: typeof require, file: __filename }) };\n",
-        ),
+        ("index.js", "exports.handler = async () => ({ kind: typeof require, file: __filename });\n"),
+        ("index.cjs", "module.exports = { handler: async () => ({ kind: typeof require, file: __filename }) };\n"),
     ],
 )
 def test_commonjs_by_file_name(node, runtime: str, filename: str, code: str) -> None:
@@ -748,3 +730,4 @@ def test_without_node_the_error_says_how_to_install_it(node, monkeypatch, tmp_pa
 def test_python_defaults_are_unchanged(make_function) -> None:
     fn = make_function("def lambda_handler(event, context):\n    return 1\n")
     assert fn.code_file == "lambda_function.py" and fn.invoke({}).payload == 1
+

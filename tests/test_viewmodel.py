@@ -358,9 +358,7 @@ def test_fragments_escape_everything() -> None:
 def test_header_fragment() -> None:
     head = vm.header(_inv(status="timeout", report=_report(status="timeout")))
     page = fragments.header_html(head)
-    assert (
-        "Timed out" in page and "lnb-status-timeout" in page and theme.badge_style("error") in page
-    )
+    assert "Timed out" in page and "lnb-status-timeout" in page and theme.badge_style("error") in page
     assert "user-select: all" in page and RID in page and "Billed Duration" in page
 
 
@@ -452,9 +450,7 @@ def test_node_nested_calls_map_to_the_innermost_cell_line() -> None:
         "    at Runtime.handler (file:///var/task/index.mjs:8:42)",
         "    at Runtime.handleOnceNonStreaming (file:///var/runtime/index.mjs:1173:29)",
     ]
-    inv = _inv(
-        status="error", error={"errorType": "Error", "errorMessage": "bad 1", "trace": trace}
-    )
+    inv = _inv(status="error", error={"errorType": "Error", "errorMessage": "bad 1", "trace": trace})
     err = vm.error_view(inv, "index.mjs", NODE_SOURCE)
     assert err is not None and err.innermost_first
     assert err.cell_line == 3 and err.cell_text == "  throw new Error(`bad ${x}`);"

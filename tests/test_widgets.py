@@ -122,7 +122,7 @@ def test_live_widget_then_static_view(ip: Any, name: str) -> None:
     assert first.transient["display_id"] == last.transient["display_id"]
     assert "Succeeded" in last.data["text/plain"] and inv.request_id in last.data["text/plain"]
     page = last.data["text/html"]
-    assert "hello from the handler" in page and 'lnb-section-response" open' in page
+    assert "hello from the handler" in page and "lnb-section-response\" open" in page
     assert "X-Id" in page and "Cost per 1M invocations" in page and "Init Duration" in page
     assert "&quot;level&quot;: &quot;WARNING&quot;" in page  # the JSON record, pretty
     assert view.box.comm is None and view.logs.stream.comm is None  # closed
@@ -133,7 +133,7 @@ def test_error_view_maps_cell_lines(ip: Any, name: str) -> None:
     cap, inv = run(ip, name, FAILS)
     assert inv.status == "error"
     page = cap.outputs[-1].data["text/html"]
-    assert 'lnb-section-error" open' in page and "lnb-section-response" not in page
+    assert "lnb-section-error\" open" in page and "lnb-section-response" not in page
     assert page.index("ValueError") < page.index("boom") < page.index("Traceback")
     assert "cell line 6" in page and "cell line 9" in page
     assert "raise ValueError(&quot;boom&quot;)" in page  # the cell's own source text

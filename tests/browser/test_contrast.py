@@ -99,11 +99,7 @@ def _notebook(path: Path) -> None:
             "live"
         ),
     ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
 
 
@@ -145,9 +141,7 @@ def test_contrast_in_jupyterlab(contrast_lab: LabServer, artifacts: Path, dark: 
         views = page.locator(".lnb-invocation")  # as shown: the outcome open, the rest closed
         for i, status in ((1, "success"), (2, "error"), (0, "running")):
             views.nth(i).screenshot(path=str(artifacts / f"contrast-{name}-{status}.png"))
-        page.locator("div.lnb-history").screenshot(
-            path=str(artifacts / f"contrast-{name}-history.png")
-        )
+        page.locator("div.lnb-history").screenshot(path=str(artifacts / f"contrast-{name}-history.png"))
         page.locator(".lnb-view").screenshot(path=str(artifacts / f"contrast-{name}-live.png"))
         found = page.evaluate(MEASURE, SELECTOR)  # every section opened
         worst = _check(found, f"JupyterLab {name}")

@@ -53,7 +53,7 @@ CELLS = [
     "        time.sleep(0.4)\n"
     '    logger.critical("all %d lines written", 480)\n'
     '    return "done"',
-    '%lambda invoke greet --event \'{"name": "Grace"}\'',
+    "%lambda invoke greet --event '{\"name\": \"Grace\"}'",
     "%lambda history greet",
 ]
 # (function, the status label, a text the output must show)
@@ -68,11 +68,7 @@ EXPECTED = [
 def _write_notebook(path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
 
 
@@ -114,9 +110,7 @@ def _saved_has_no_widget_state(path: Path) -> None:
 
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
 def saved(
-    request: pytest.FixtureRequest,
-    browser_ready: None,
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, browser_ready: None, tmp_path_factory: pytest.TempPathFactory,
     artifacts: Path,
 ) -> tuple[str, Path]:
     """Run the notebook in app 1, watch the live widget stream, save; the saved file."""
