@@ -359,3 +359,68 @@ def test_status_counts_table_items() -> None:
         ddb.put_item(TableName=table, Item={"id": {"S": str(i)}, "v": {"S": json.dumps(i)}})
     rows = {(kind, name): items for kind, name, items in aws.status().resources}
     assert rows[("table", table)] == "3 items"
+
+
+# ------------------------------------------------- async destinations in the local AWS
+def queue_with_arn(name: str) -> tuple[str, str]:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return url, attributes["Attributes"]["QueueArn"]
+
+
+def receive_one(url: str) -> dict[str, Any]:
+    sqs = aws.client("sqs")
+    return wait_until(
+        lambda: (sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages") or [None])[0],
+        timeout=60,
+        interval=0,
+        message=f"a message in {url}",
+    )
+
+
+FAILS_ON_ASK = """def lambda_handler(event, context):
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"ok": event}
+"""
+
+
+def test_async_destinations_sqs_sns_and_eventbridge(make_function) -> None:
+    failures_url, failures_arn = queue_with_arn(unique("on-failure"))
+    sns_url, sns_queue_arn = queue_with_arn(unique("via-sns"))
+    topic = aws.client("sns").create_topic(Name=unique("results"))["TopicArn"]
+    aws.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sns_queue_arn)
+    bus_url, bus_queue_arn = queue_with_arn(unique("via-bus"))
+    events = aws.client("events")
+    bus_name = unique("bus")
+    bus_arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
+    events.put_rule(
+        Name="results", EventBusName=bus_name, EventPattern=json.dumps({"source": ["lambda"]})
+    )
+    events.put_targets(
+        Rule="results", EventBusName=bus_name, Targets=[{"Id": "q", "Arn": bus_queue_arn}]
+    )
+
+    fn = make_function(FAILS_ON_ASK, timeout=30)
+    fn.configure_async(maximum_retry_attempts=0, on_success=bus_arn, on_failure=failures_arn)
+    assert fn.invoke_async({"fail": True}).wait().condition == "RetriesExhausted"
+    record = json.loads(receive_one(failures_url)["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"fail": True}
+    assert record["responsePayload"]["errorType"] == "ValueError"
+    assert fn.invoke_async({"n": 1}).wait().condition == "Success"
+    event = json.loads(receive_one(bus_url)["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["detail"]["responsePayload"] == {"ok": {"n": 1}}
+    assert event["resources"][0] == bus_arn
+
+    fn.configure_async(maximum_retry_attempts=0, on_success=topic)
+    fn.invoke_async({"n": 2}).wait()
+    envelope = json.loads(receive_one(sns_url)["Body"])
+    assert envelope["Type"] == "Notification"
+    assert json.loads(envelope["Message"])["responsePayload"] == {"ok": {"n": 2}}
+
+    with pytest.raises(InvalidParameterValueException, match="is invalid"):
+        fn.configure_async(on_failure=f"arn:aws:sqs:us-east-1:123456789012:{unique('missing')}")

@@ -98,9 +98,10 @@ class LocalAWS:
             if not self._atexit:
                 atexit.register(self.stop)
                 self._atexit = True
-            from lambda_nb.aws import s3_notifications
+            from lambda_nb.aws import destinations, s3_notifications
 
             s3_notifications.install()
+            destinations.register()
             return self.endpoint
 
     def client(self, service: str, **kwargs: Any) -> Any:

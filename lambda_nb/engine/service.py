@@ -24,7 +24,11 @@ from lambda_nb.engine import concurrency
 from lambda_nb.engine import invoke as request
 from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
-from lambda_nb.engine.destinations import EventInvokeConfig, event_invoke_config
+from lambda_nb.engine.destinations import (
+    EventInvokeConfig,
+    event_invoke_config,
+    service_destination,
+)
 from lambda_nb.engine.environment import ExecutionEnvironment
 from lambda_nb.engine.errors import (
     InvalidParameterValueException,
@@ -324,7 +328,12 @@ class LambdaService:
         return self.events.submit(queued)
 
     def _deliver(self, target: str, record: dict[str, Any]) -> AsyncRequest | None:
-        """A Lambda destination receives the record as an asynchronous event of its own."""
+        """A Lambda destination receives the record as an asynchronous event of its own; a
+        queue, topic or bus gets it from whoever provides it (`ServiceDestinations`)."""
+        provider = service_destination(target)
+        if provider is not None:
+            provider.deliver(target, record)
+            return None
         try:
             return self.invoke_async(target, record)
         except InvokeError:  # deleted meanwhile, or the record is over the 1 MB Event limit
