@@ -312,6 +312,10 @@ def test_magic_aws_status_and_trigger(ip, name, capsys) -> None:
         ip.run_line_magic("lambda", f"trigger {name} s3 no-such-bucket-{uuid.uuid4().hex[:6]}")
     ip.user_ns["esm"].delete()
     assert not esm_threads()
+    ip.run_line_magic("lambda", "help trigger")
+    assert "--report-batch-item-failures" in capsys.readouterr().out
+    ip.run_line_magic("lambda", "aws --help")
+    assert "start, status, reset, stop" in capsys.readouterr().out
 
 
 def test_cli_aws_start_serves_until_interrupted() -> None:
