@@ -230,6 +230,9 @@ def configure(fn: Any, args: argparse.Namespace) -> str:
     options are absent from `args` when not given (argparse.SUPPRESS): `none` removes."""
     if hasattr(args, "reserved_concurrency"):
         fn.configure(reserved_concurrency=args.reserved_concurrency)
+    if hasattr(args, "dead_letter"):  # the local AWS's queue or topic (lambda_nb.aws)
+        none = args.dead_letter.strip().lower() in ("none", "off", "-")
+        fn.configure(dead_letter_target=None if none else args.dead_letter)
     if hasattr(args, "provisioned_concurrency"):
         fn.configure(provisioned_concurrency=args.provisioned_concurrency, qualifier=args.qualifier)
     asked = {
@@ -258,6 +261,9 @@ def describe(fn: Any) -> str:
         parts.append(f"on success -> {config.on_success}")
     if config.on_failure:
         parts.append(f"on failure -> {config.on_failure}")
+    dead_letter = getattr(fn.service, "dead_letter_target", lambda name: None)(fn.name)
+    if dead_letter:
+        parts.append(f"dead-letter -> {dead_letter}")
     return f"{fn.name}: " + ", ".join(parts)
 
 

@@ -292,14 +292,20 @@ class Function:
         reserved_concurrency: int | EllipsisType | None = ...,
         provisioned_concurrency: int | EllipsisType | None = ...,
         qualifier: str | None = None,
+        dead_letter_target: str | EllipsisType | None = ...,
     ) -> None:
-        """Concurrency; a setting left out stays as it is.
+        """Concurrency, and the dead-letter queue; a setting left out stays as it is.
 
         `reserved_concurrency`: at most that many invocations at once (0 throttles every
         invoke; None removes the reservation). `provisioned_concurrency`: that many environments
         of a published version or alias (`qualifier`) initialised now, so its first invokes are
         warm (None or 0 removes them); on $LATEST Lambda refuses it, and so does this.
+        `dead_letter_target`: the ARN of an SQS queue or SNS topic of the local AWS
+        (DeadLetterConfig) that receives each failed asynchronous event itself, with RequestID,
+        ErrorCode and ErrorMessage attributes (None removes it).
         """
+        if dead_letter_target is not ...:
+            self.service.configure_dead_letter(self.name, dead_letter_target)
         if reserved_concurrency is not ...:
             self.service.configure_concurrency(self.name, reserved_concurrency)
         if provisioned_concurrency is not ...:

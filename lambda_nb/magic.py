@@ -186,6 +186,10 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument("--max-event-age", metavar="S", type=int, help="async event age, 60-21600 s")
     p.add_argument("--on-success", metavar="FUNCTION", help="destination of async successes")
     p.add_argument("--on-failure", metavar="FUNCTION", help="destination of async failures")
+    p.add_argument(
+        "--dead-letter", metavar="ARN", default=argparse.SUPPRESS,
+        help="an SQS queue or SNS topic of the local AWS for failed async events (none removes)",
+    )  # fmt: skip
     p = command("publish", "publish a version: freeze the code and configuration")
     p.add_argument("name", metavar="NAME", help="a function's name")
     p.add_argument("--description", metavar="TEXT", default="", help="the version's description")

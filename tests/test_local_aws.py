@@ -428,3 +428,35 @@ def test_async_destinations_sqs_sns_and_eventbridge(make_function) -> None:
 
     with pytest.raises(InvalidParameterValueException, match="is invalid"):
         fn.configure_async(on_failure=f"arn:aws:sqs:us-east-1:123456789012:{unique('missing')}")
+
+
+def test_a_failed_async_event_reaches_the_dead_letter_queue(ip, name, capsys) -> None:
+    dlq_url, dlq_arn = queue_with_arn(unique("function-dlq"))
+    ip.run_cell_magic("lambda", f"{name} --no-invoke -o fn", FAILS_ON_ASK)
+    fn = ip.user_ns["fn"]
+    ip.run_line_magic("lambda", f"configure {name} --retries 0 --dead-letter {dlq_arn}")
+    assert f"dead-letter -> {dlq_arn}" in capsys.readouterr().out
+    request = fn.invoke_async({"fail": True, "id": 7})
+    assert request.wait().condition == "RetriesExhausted"
+    sqs = aws.client("sqs")
+    message = wait_until(
+        lambda: (
+            sqs.receive_message(
+                QueueUrl=dlq_url, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+            ).get("Messages")
+            or [None]
+        )[0],
+        timeout=60,
+        interval=0,
+    )
+    assert json.loads(message["Body"]) == {"fail": True, "id": 7}  # the event itself
+    attributes = message["MessageAttributes"]
+    assert attributes["RequestID"] == {"StringValue": request.request_id, "DataType": "String"}
+    assert attributes["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
+    assert attributes["ErrorMessage"]["StringValue"] == "asked to fail"
+    assert fn.invoke_async({"fail": False}).wait().condition == "Success"  # successes: nothing
+    assert "Messages" not in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1)
+    with pytest.raises(InvalidParameterValueException, match="target arn"):
+        fn.configure(dead_letter_target="arn:aws:sqs:us-east-1:123456789012:nowhere")
+    ip.run_line_magic("lambda", f"configure {name} --dead-letter none")
+    assert "dead-letter" not in capsys.readouterr().out

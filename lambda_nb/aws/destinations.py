@@ -83,10 +83,26 @@ def deliver(arn: str, record: dict[str, Any]) -> None:
         )
 
 
+def dead_letter(arn: str, payload: bytes, attributes: dict[str, tuple[str, str]]) -> None:
+    """A failed asynchronous event to the function's dead-letter queue or topic: the event
+    itself as the body, with RequestID, ErrorCode and ErrorMessage attributes."""
+    client, where = _locate(arn)
+    typed = {
+        name: {"DataType": kind, "StringValue": value} for name, (kind, value) in attributes.items()
+    }
+    body = payload.decode("utf-8", "replace")
+    if _service(arn) == "sqs":
+        client.send_message(QueueUrl=where, MessageBody=body, MessageAttributes=typed)
+    elif _service(arn) == "sns":
+        client.publish(TopicArn=where, Message=body, MessageAttributes=typed)
+
+
 def register() -> None:
     """Offer the local AWS's queues, topics and buses as destinations (once)."""
     if _registered:
         return
-    provider = engine_destinations.ServiceDestinations(accepts=accepts, deliver=deliver)
+    provider = engine_destinations.ServiceDestinations(
+        accepts=accepts, deliver=deliver, dead_letter=dead_letter
+    )
     _registered.append(provider)
     engine_destinations.SERVICE_DESTINATIONS.append(provider)

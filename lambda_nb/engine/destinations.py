@@ -53,6 +53,9 @@ class ServiceDestinations:
 
     accepts: Callable[[str], bool]
     deliver: Callable[[str, dict[str, Any]], None]
+    # A dead-letter queue or topic: (arn, the event as sent, message attributes as
+    # {name: (data type, value)}) (lambda-runtime.md 8: RequestID, ErrorCode, ErrorMessage).
+    dead_letter: Callable[[str, bytes, dict[str, tuple[str, str]]], None] | None = None
 
 
 SERVICE_DESTINATIONS: list[ServiceDestinations] = []
@@ -165,3 +168,16 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return body.decode("utf-8", "replace")
+
+
+def dead_letter_attributes(
+    request_id: str, error: dict[str, Any] | None
+) -> dict[str, tuple[str, str]]:
+    """The message attributes of a dead-letter message (lambda-runtime.md 8): the request id,
+    the HTTP status the invoke had (200 for a function error) and the first KB of the error."""
+    message = "" if error is None else str(error.get("errorMessage") or error.get("errorType"))
+    return {
+        "RequestID": ("String", request_id),
+        "ErrorCode": ("Number", "200"),
+        "ErrorMessage": ("String", message.encode()[:1024].decode("utf-8", "ignore") or "-"),
+    }
