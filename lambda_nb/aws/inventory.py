@@ -34,7 +34,10 @@ class Status:
         ]
         return {
             "text/plain": "\n\n".join([head, *(p["text/plain"] for p in parts)]),
-            "text/html": f"<b>{head}</b>" + "".join(p["text/html"] for p in parts),
+            "text/html": '<div style="font-family: var(--jp-code-font-family, monospace);">'
+            f"<b>{head}</b>"
+            + "".join(f'<div style="margin: 4px 0 10px;">{p["text/html"]}</div>' for p in parts)
+            + "</div>",
         }
 
     def __repr__(self) -> str:
@@ -52,11 +55,11 @@ def status() -> Status:
         count = 0
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
             count += int(page.get("KeyCount", 0))
-        found.resources.append(("bucket", bucket["Name"], f"{count} objects"))
+        found.resources.append(("bucket", bucket["Name"], _count(count, "object")))
     ddb = LOCAL.client("dynamodb")
     for table in ddb.list_tables().get("TableNames", []):
         items = ddb.scan(TableName=table, Select="COUNT").get("Count", 0)
-        found.resources.append(("table", table, f"{items} items"))
+        found.resources.append(("table", table, _count(items, "item")))
     sqs = LOCAL.client("sqs")
     for url in sqs.list_queues().get("QueueUrls", []):
         attributes = sqs.get_queue_attributes(
@@ -66,12 +69,18 @@ def status() -> Status:
         visible = attributes.get("ApproximateNumberOfMessages", "0")
         flight = attributes.get("ApproximateNumberOfMessagesNotVisible", "0")
         name = url.rsplit("/", 1)[-1]
-        found.resources.append(("queue", name, f"{visible} messages ({flight} in flight)"))
+        found.resources.append(
+            ("queue", name, f"{_count(int(visible), 'message')} ({flight} in flight)")
+        )
     kinesis = LOCAL.client("kinesis")
     for stream in kinesis.list_streams().get("StreamNames", []):
         found.resources.append(("stream", stream, "-"))
     found.triggers = trigger_rows()
     return found
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def trigger_rows() -> list[tuple[str, str, str, str]]:

@@ -123,6 +123,9 @@ class SqsPoller:
             failed = mappings.failed_items(inv, ids)
         else:
             failed = None if inv.status != "success" else set()
+        # The API's LastProcessingResult says whether the invoke worked (a partial batch
+        # response is a successful invoke).
+        m.last_processing_result = "OK" if inv.status == "success" else "PROBLEM: Function error"
         if failed is None:
             failed = set(ids)  # every message comes back after the visibility timeout
         if failed and self.source.fifo:
@@ -142,7 +145,6 @@ class SqsPoller:
                     for i, msg in enumerate(chunk)
                 ],
             )
-        m.last_processing_result = "OK" if not failed else "PROBLEM: Function call failed"
 
     def record(self, msg: dict[str, Any]) -> dict[str, Any]:
         """One record of the event, as Lambda builds it from ReceiveMessage's answer

@@ -144,7 +144,7 @@ class StreamPoller:
             shard.pending.popleft()
             m.last_processing_result = "OK"
             return
-        m.last_processing_result = "PROBLEM: Function call failed"
+        m.last_processing_result = "OK" if inv.status == "success" else "PROBLEM: Function error"
         remaining = batch.records
         if failed:  # retry from the lowest reported sequence number (the checkpoint)
             first = min(sequence.index(s) for s in failed)
