@@ -302,7 +302,8 @@ def test_magic_aws_status_and_trigger(ip, name, capsys) -> None:
     assert ip.user_ns["esm"].report_batch_item_failures
     status = aws.status()
     text = repr(status)
-    assert bucket in text and "1 object " in text and queue in text
+    assert bucket in text and queue in text
+    assert ("bucket", bucket, "1 object") in status.resources
     assert f"s3://{bucket}/in/*" in text and "Enabled" in text
     from IPython.core.error import UsageError
 
