@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
-import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
@@ -59,7 +57,6 @@ class StreamPoller:
         self.kinesis = self.source.kind == "kinesis"
         self.client = LOCAL.client("kinesis" if self.kinesis else "dynamodbstreams")
         self.idle_wait = 1.0 if self.kinesis else 0.25
-        self._lock = threading.Lock()
         self.shards: dict[str, _Shard] = {}
         try:
             ids = self._shard_ids()
@@ -253,40 +250,21 @@ class StreamPoller:
     # ------------------------------------------------------------- destination
     def _check_destination(self, arn: str) -> None:
         """An SQS queue or SNS topic of the local AWS (S3 destinations are not offered)."""
-        parts = arn.split(":")
-        ok = len(parts) == 6 and parts[0] == "arn" and parts[2] in ("sqs", "sns")
-        if ok:
-            try:
-                self._client_for(arn)
-                return
-            except Exception:
-                pass
-        raise InvalidParameterValueException(
-            f"The provided destination config DestinationConfig(onSuccess=null, "
-            f"onFailure=OnFailure(destination={arn})) is invalid. (an SQS queue or an SNS topic "
-            "of the local AWS)"
-        )
+        from lambda_nb.aws import destinations
 
-    def _client_for(self, arn: str) -> tuple[Any, str]:
-        from lambda_nb.aws.server import LOCAL
-
-        parts = arn.split(":")
-        if parts[2] == "sqs":
-            sqs = LOCAL.client("sqs")
-            url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])
-            return sqs, str(url["QueueUrl"])
-        sns = LOCAL.client("sns")
-        sns.get_topic_attributes(TopicArn=arn)
-        return sns, arn
+        if arn.split(":")[2:3] not in (["sqs"], ["sns"]) or not destinations.accepts(arn):
+            raise InvalidParameterValueException(
+                f"The provided destination config DestinationConfig(onSuccess=null, "
+                f"onFailure=OnFailure(destination={arn})) is invalid. (an SQS queue or an SNS "
+                "topic of the local AWS)"
+            )
 
     def _send(self, arn: str, record: dict[str, Any]) -> None:
+        """The record as the message body (SQS) or Message (SNS), as Lambda sends it."""
+        from lambda_nb.aws import destinations
+
         try:
-            client, where = self._client_for(arn)
-            body = json.dumps(record)
-            if arn.split(":")[2] == "sqs":
-                client.send_message(QueueUrl=where, MessageBody=body)
-            else:
-                client.publish(TopicArn=where, Message=body)
+            destinations.deliver(arn, record)
         except Exception as exc:  # a record that cannot be delivered is lost, as on AWS
             self.mapping.last_processing_result = (
                 f"PROBLEM: the on-failure record was not delivered: {mappings._describe(exc)}"
