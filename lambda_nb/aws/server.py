@@ -57,6 +57,7 @@ class LocalAWS:
         self.on_stop: list[Callable[[], None]] = []
         self.on_reset: list[Callable[[], None]] = []
         self._atexit = False
+        self._clients: dict[tuple[str, str], Any] = {}
 
     @property
     def running(self) -> bool:
@@ -105,8 +106,23 @@ class LocalAWS:
             return self.endpoint
 
     def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client of `service` wired to this server (started if need be)."""
+        """A boto3 client of `service` wired to this server (started if need be). Without
+        `kwargs` it is one shared client per service (boto3 clients are thread-safe, and making
+        one costs a few hundred ms: pollers and deliveries must not pay that each time)."""
         endpoint = self.start()
+        if not kwargs:
+            with self._lock:
+                cached = self._clients.get((service, endpoint))
+                if cached is None:
+                    cached = self._clients[(service, endpoint)] = self._make(service, endpoint)
+                return cached
+        return self._make(service, endpoint, **kwargs)
+
+    def own_client(self, service: str) -> Any:
+        """A client of its own, for a poller: its long polls hold a connection each."""
+        return self._make(service, self.start())
+
+    def _make(self, service: str, endpoint: str, **kwargs: Any) -> Any:
         boto3 = require("boto3")
         config = require("botocore.config").Config(retries={"max_attempts": 2, "mode": "standard"})
         options: dict[str, Any] = {
@@ -138,6 +154,7 @@ class LocalAWS:
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
+            self._clients.clear()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -151,6 +168,9 @@ def _free(port: int) -> bool:
     if not port:
         return False
     with socket.socket() as probe:
+        # as the server will bind it: the last server's closed connections may still hold the
+        # port in TIME_WAIT, which does not stop a listener with SO_REUSEADDR
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

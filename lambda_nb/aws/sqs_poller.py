@@ -46,7 +46,7 @@ class SqsPoller:
 
         self.mapping = mapping
         self.source = mapping.source
-        self.sqs = LOCAL.client("sqs")
+        self.sqs = LOCAL.own_client("sqs")
         self.idle_wait = 0.2 if self.source.fifo else 0.0
         self._received_at = 0.0
         try:

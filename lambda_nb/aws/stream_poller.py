@@ -55,7 +55,7 @@ class StreamPoller:
         self.mapping = mapping
         self.source = mapping.source
         self.kinesis = self.source.kind == "kinesis"
-        self.client = LOCAL.client("kinesis" if self.kinesis else "dynamodbstreams")
+        self.client = LOCAL.own_client("kinesis" if self.kinesis else "dynamodbstreams")
         self.idle_wait = 1.0 if self.kinesis else 0.25
         self.shards: dict[str, _Shard] = {}
         try:
