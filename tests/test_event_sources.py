@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from waiting import wait_until
+from waiting import interrupt_main_when, wait_until
 
 pytest.importorskip("moto")
 pytest.importorskip("boto3")
@@ -262,6 +262,36 @@ def test_closing_a_function_with_a_batch_in_flight_leaves_no_thread(make_functio
     fn.close()
     assert time.monotonic() - started < 30  # not the handler's 60 s
     assert mapping.state == "Deleted" and not esm_threads()
+
+
+WAITS_FOR_FILE = """import os, time
+def lambda_handler(event, context):
+    open(event["started"], "w").close()
+    while True:
+        time.sleep(0.05)
+"""
+
+
+def test_interrupting_the_kernel_leaves_the_pollers_running(make_function, tmp_path):
+    """Kernel > Interrupt stops the notebook's own invoke, not the background pollers."""
+    url, arn = make_queue(unique("interrupt"))
+    worker = make_function(
+        "def lambda_handler(e, c):\n    return [r['body'] for r in e['Records']]\n"
+    )
+    mapping = worker.add_event_source(arn)
+    sqs = aws.client("sqs")
+    sqs.send_message(QueueUrl=url, MessageBody="before")
+    wait_until(lambda: any(inv.ok and inv.payload == ["before"] for inv in worker.history))
+    stuck = make_function(WAITS_FOR_FILE, timeout=60)
+    started = tmp_path / "started"
+    with pytest.raises(KeyboardInterrupt), interrupt_main_when(started.exists):
+        # as the magic invokes (its display ticks): interrupt_main() is no real signal, and
+        # only a thread that runs Python code notices it
+        stuck.invoke({"started": str(started)}, on_progress=lambda inv: None)
+    assert stuck.history[-1].status == "aborted"
+    sqs.send_message(QueueUrl=url, MessageBody="after")
+    wait_until(lambda: any(inv.ok and inv.payload == ["after"] for inv in worker.history))
+    assert mapping.state == "Enabled" and esm_threads()
 
 
 def test_stopping_the_local_aws_ends_its_pollers(make_function):
