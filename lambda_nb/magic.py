@@ -334,7 +334,7 @@ class LambdaMagics(Magics):
         code = cell_header(runtime) + cell
         try:
             fn = Function.from_source(code, name=name, **settings)
-        except ConfigError as exc:
+        except (ConfigError, ModuleNotFoundError) as exc:  # --aws local without moto: the extra
             raise UsageError(f"%%lambda {name}: {exc}") from None
         filename = (fn.code_file or "").replace("\\", "/").rsplit("/", 1)[-1]
         cells.remember(fn.name, fn.revision, filename, code)

@@ -56,6 +56,21 @@ def test_importing_lambda_nb_aws_loads_neither_moto_nor_boto3() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_without_moto_the_error_names_the_extra() -> None:
+    code = (
+        "import sys; sys.modules['moto'] = None\n"
+        "from lambda_nb import Function\n"
+        "try:\n"
+        "    Function.from_source('', aws='local')\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "pip install 'lambda-nb[aws]'" in out.stdout, out.stderr
+
+
 def test_start_is_idempotent_reset_empties_and_restart_keeps_the_port(local_aws: str) -> None:
     assert aws.start() == local_aws
     assert urllib.parse.urlparse(local_aws).hostname == "127.0.0.1"
