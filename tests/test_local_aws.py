@@ -482,3 +482,19 @@ def test_a_failed_async_event_reaches_the_dead_letter_queue(ip, name, capsys) ->
         fn.configure(dead_letter_target="arn:aws:sqs:us-east-1:123456789012:nowhere")
     ip.run_line_magic("lambda", f"configure {name} --dead-letter none")
     assert "dead-letter" not in capsys.readouterr().out
+
+
+def test_reset_ends_the_triggers_with_their_sources(make_function) -> None:
+    bucket = unique("reset-trigger")
+    aws.client("s3").create_bucket(Bucket=bucket)
+    queue = aws.client("sqs").create_queue(QueueName=unique("reset-queue"))["QueueUrl"]
+    fn = make_function(RECORD_EVENT)
+    trigger = fn.add_s3_trigger(bucket)
+    mapping = fn.add_event_source(f"arn:aws:sqs:us-east-1:123456789012:{queue.rsplit('/', 1)[1]}")
+    assert len(fn.triggers) == 2
+    aws.reset()
+    assert fn.triggers == [] and trigger.state == "Deleted" and mapping.state == "Deleted"
+    assert not esm_threads()
+    aws.client("s3").create_bucket(Bucket=bucket)  # a new bucket of the same name: no trigger
+    aws.client("s3").put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert fn.history == [] and fn.service.events.pending == 0  # nothing queued either

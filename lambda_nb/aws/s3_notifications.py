@@ -195,6 +195,10 @@ def install() -> None:
 
         notifications.send_event = send_event
         _installed["original"] = original
+    from lambda_nb.aws.server import LOCAL
+
+    LOCAL.on_reset.append(clear)  # the buckets are gone, and so are their notifications
+    LOCAL.on_stop.append(clear)
 
 
 def _dispatch(event_name: str, bucket: Any, key: Any) -> None:
