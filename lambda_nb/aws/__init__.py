@@ -2,7 +2,16 @@
 boto3, the triggers that call functions (event source mappings, S3 notifications, an HTTP front
 end), and the way out to real AWS (package, export, deploy).
 
-Nothing here is imported by `import lambda_nb`: each part is loaded when it is first used.
+Nothing here is imported by `import lambda_nb`, and importing this package loads neither moto
+nor boto3: each part is loaded when it is first used. The parts:
+
+- `server`: the local AWS, moto's server in this process on 127.0.0.1 (start, client, reset,
+  stop below); `inventory`: what it holds (`status()`).
+- `credentials`: what a function's SDK reaches (`Function.from_source(aws=...)`).
+- `mappings`, `sqs_poller`, `stream_poller`: event source mappings (`fn.add_event_source`).
+- `s3_notifications`: S3 triggers (`fn.add_s3_trigger`), and how they are wired.
+- `destinations`: the local AWS's queues, topics and buses as asynchronous destinations and
+  dead-letter queues.
 """
 
 from __future__ import annotations
