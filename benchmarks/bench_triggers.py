@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import lambda_nb.aws as aws  # noqa: E402
-from lambda_nb import Function  # noqa: E402
+import lambda_nb.aws as aws
+from lambda_nb import Function
 
 HANDLER = """import time
 def lambda_handler(event, context):
