@@ -422,7 +422,7 @@ def test_dynamodb_stream_retries_from_the_reported_record_then_gives_up(make_fun
     aws.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=failures_arn)
     fn = make_function(DDB, timeout=10)
     mapping = fn.add_event_source(
-        stream_arn, batch_size=10, maximum_batching_window=1, starting_position="LATEST",
+        stream_arn, batch_size=10, maximum_batching_window=3, starting_position="LATEST",
         function_response_types=["ReportBatchItemFailures"], maximum_retry_attempts=1,
         destination_on_failure=topic,
     )  # fmt: skip
