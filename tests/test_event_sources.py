@@ -294,6 +294,24 @@ def test_interrupting_the_kernel_leaves_the_pollers_running(make_function, tmp_p
     assert mapping.state == "Enabled" and esm_threads()
 
 
+def test_a_closed_service_ends_the_pollers_of_its_functions():
+    """No Function.close(): the service itself is closed (as at interpreter exit)."""
+    from lambda_nb import Function
+    from lambda_nb.engine.service import LambdaService
+
+    _, arn = make_queue(unique("idle"))
+    service = LambdaService()
+    try:
+        fn = Function.from_source("def lambda_handler(e, c):\n    return None\n", service=service)
+        active = fn.add_event_source(arn)
+        paused = fn.add_event_source(arn, enabled=False)
+        assert len(esm_threads()) == 2
+    finally:
+        service.close()
+    wait_until(lambda: not esm_threads(), timeout=30, message="the idle pollers ended")
+    assert active.state == paused.state == "Deleted"
+
+
 def test_stopping_the_local_aws_ends_its_pollers(make_function):
     _, arn = make_queue(unique("stop"))
     fn = make_function("def lambda_handler(e, c):\n    return None\n")

@@ -183,8 +183,10 @@ class EventSourceMapping:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
+                if self.service.revision(self.function_name) is None:
+                    break  # the function was deleted, or its service closed, behind our back
                 if not self._enabled.is_set():
-                    self._enabled.wait()
+                    self._enabled.wait(1.0)
                     continue
                 try:
                     busy = self._poller.poll_once()
