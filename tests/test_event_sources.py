@@ -44,6 +44,12 @@ def no_poller_left() -> Iterator[None]:
     wait_until(lambda: not esm_threads(), timeout=60, message="every poller thread ended")
 
 
+def powertools_model(name: str) -> Any:
+    """aws-lambda-powertools' parser model `name`: an independent check of an event's shape."""
+    models = pytest.importorskip("aws_lambda_powertools.utilities.parser.models")
+    return getattr(models, name)
+
+
 def esm_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("lambda_nb-esm")]
 
@@ -126,6 +132,7 @@ def test_sqs_partial_batch_failures_end_in_the_dlq_after_max_receive_count(make_
     assert attributes["ApproximateNumberOfMessages"] == "0"
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
     assert mapping.batches == len(fn.history)
+    powertools_model("SqsModel").model_validate(first.event)
 
 
 FAIL_ALL_AT_FIRST = """import os
@@ -413,6 +420,7 @@ def test_kinesis_bisects_a_failing_batch_and_reports_the_poison_record(make_func
     assert base64.b64decode(first["kinesis"]["data"]) == b"r1"
     assert first["eventID"] == f"shardId-000000000000:{first['kinesis']['sequenceNumber']}"
     assert mapping.failure_records == [record]
+    powertools_model("KinesisDataStreamModel").model_validate(fn.history[0].event)
 
 
 DDB = """def lambda_handler(event, context):
@@ -461,6 +469,8 @@ def test_dynamodb_stream_retries_from_the_reported_record_then_gives_up(make_fun
     first = fn.history[0].event["Records"][0]
     assert first["eventSource"] == "aws:dynamodb" and first["eventSourceARN"] == stream_arn
     assert isinstance(first["dynamodb"]["ApproximateCreationDateTime"], int)
+    powertools_model("DynamoDBStreamModel").model_validate(fn.history[0].event)
+    powertools_model("DynamoDBStreamLambdaOnFailureDestinationModel").model_validate(record)
     # later changes flow on: the shard is not blocked any more
     ddb.put_item(TableName=table, Item={"id": {"S": "4"}})
     wait_until(

@@ -252,6 +252,8 @@ def test_an_upload_invokes_the_function_with_s3s_event(make_function) -> None:
     sequencers = [r["s3"]["object"]["sequencer"] for r in records]
     assert all(len(s) == 18 and int(s, 16) for s in sequencers)
     assert len(set(sequencers)) == 2
+    models = pytest.importorskip("aws_lambda_powertools.utilities.parser.models")
+    models.S3Model.model_validate({"Records": [record]})  # an independent check of the shape
     assert len(fn.history) == 2  # the filtered-out keys invoked nothing
     trigger.delete()
     s3.put_object(Bucket=bucket, Key="in/after.txt", Body=b"x")

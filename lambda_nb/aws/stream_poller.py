@@ -202,6 +202,8 @@ class StreamPoller:
         if isinstance(created, dt.datetime):
             body["ApproximateCreationDateTime"] = int(created.timestamp())
         out = {k: _jsonable(v) for k, v in raw.items() if k != "dynamodb"}
+        if "eventVersion" in out:  # DynamoDB Streams says "1.1" (events.md's samples); moto "1.0"
+            out["eventVersion"] = "1.1"
         out["dynamodb"] = _jsonable(body)
         out["eventSourceARN"] = self.source.arn
         return out
