@@ -77,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_to_parser(srv)
     srv.add_argument("--name", metavar="N", help="function name (default: my-function)")
     srv.add_argument("--quiet", "-q", action="store_true", help="no log records, access lines only")
+    aws = sub.add_parser(
+        "aws",
+        help="run the local AWS (moto) in the foreground",
+        description="Run the local AWS (moto's server) on 127.0.0.1 until interrupted; "
+        "functions run with --aws URL reach it. Needs the aws extra.",
+    )
+    aws.add_argument("action", metavar="ACTION", choices=["start"], help="start")
+    aws.add_argument("--port", metavar="P", type=int, default=0, help="default: a free port")
     return parser
 
 
@@ -143,6 +151,8 @@ def _main(args_list: list[str]) -> int:
             return _to_aws(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "aws":
+            return _aws(args)
         return _invoke(args)
     except CommandError as exc:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
@@ -170,6 +180,30 @@ def _event(argv: list[str]) -> int:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return int(events.cli_main(argv))
+
+
+def _aws(args: argparse.Namespace) -> int:
+    """`lambda-nb aws start`: the local AWS in the foreground, until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    try:
+        from lambda_nb.aws.server import LOCAL
+
+        endpoint = LOCAL.start(port=args.port)
+    except (ModuleNotFoundError, OSError) as exc:
+        print(f"lambda-nb: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Local AWS running at {endpoint} (Ctrl-C stops it)", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    LOCAL.stop()
+    return EXIT_OK
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:

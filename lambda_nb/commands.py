@@ -230,6 +230,9 @@ def configure(fn: Any, args: argparse.Namespace) -> str:
     options are absent from `args` when not given (argparse.SUPPRESS): `none` removes."""
     if hasattr(args, "reserved_concurrency"):
         fn.configure(reserved_concurrency=args.reserved_concurrency)
+    if hasattr(args, "dead_letter"):  # the local AWS's queue or topic (lambda_nb.aws)
+        none = args.dead_letter.strip().lower() in ("none", "off", "-")
+        fn.configure(dead_letter_target=None if none else args.dead_letter)
     if hasattr(args, "provisioned_concurrency"):
         fn.configure(provisioned_concurrency=args.provisioned_concurrency, qualifier=args.qualifier)
     asked = {
@@ -258,6 +261,9 @@ def describe(fn: Any) -> str:
         parts.append(f"on success -> {config.on_success}")
     if config.on_failure:
         parts.append(f"on failure -> {config.on_failure}")
+    dead_letter = getattr(fn.service, "dead_letter_target", lambda name: None)(fn.name)
+    if dead_letter:
+        parts.append(f"dead-letter -> {dead_letter}")
     return f"{fn.name}: " + ", ".join(parts)
 
 
@@ -337,3 +343,111 @@ def exchange_line(exchange: Any) -> str:
         parts.append(f"({exchange.situation.replace('_', ' ')}"
                      + (f": {exchange.detail})" if exchange.detail else ")"))  # fmt: skip
     return " ".join(parts)
+
+
+# ------------------------------------------------ the local AWS and triggers (lambda_nb.aws)
+AWS_ACTIONS = ("start", "status", "reset", "stop")
+TRIGGER_KINDS = ("sqs", "kinesis", "dynamodb", "s3")
+
+
+def add_aws_arguments(aws: argparse.ArgumentParser, trigger: argparse.ArgumentParser) -> None:
+    """The arguments of `aws ACTION` and `trigger NAME KIND SOURCE` (magic and CLI alike)."""
+    aws.add_argument("action", metavar="ACTION", choices=AWS_ACTIONS, help=", ".join(AWS_ACTIONS))
+    trigger.add_argument("name", metavar="NAME", help="a function's name")
+    trigger.add_argument(
+        "kind", metavar="KIND", choices=TRIGGER_KINDS, help=", ".join(TRIGGER_KINDS)
+    )
+    trigger.add_argument(
+        "source", metavar="SOURCE",
+        help="an event source ARN, or the queue, stream, table or bucket name",
+    )  # fmt: skip
+    trigger.add_argument("--batch-size", metavar="N", type=int, help="records per batch")
+    trigger.add_argument(
+        "--batching-window", metavar="S", type=int, default=0,
+        help="seconds to gather a batch (0-300; needed for SQS batches over 10)",
+    )  # fmt: skip
+    trigger.add_argument(
+        "--report-batch-item-failures", action="store_true",
+        help="the function returns batchItemFailures: only those are retried",
+    )  # fmt: skip
+    trigger.add_argument(
+        "--starting-position", metavar="P", default="LATEST", help="streams: LATEST, TRIM_HORIZON"
+    )
+    trigger.add_argument("--bisect", action="store_true", help="streams: split failed batches")
+    trigger.add_argument(
+        "--retries", metavar="N", type=int, default=-1, help="streams: retries (-1: until success)"
+    )
+    trigger.add_argument("--on-failure", metavar="ARN", help="streams: SQS queue or SNS topic")
+    trigger.add_argument("--disabled", action="store_true", help="create it disabled")
+    trigger.add_argument("--prefix", default="", help="s3: only keys starting with this")
+    trigger.add_argument("--suffix", default="", help="s3: only keys ending with this")
+    trigger.add_argument(
+        "--events", nargs="+", metavar="E", default=["s3:ObjectCreated:*"],
+        help="s3: event types (default s3:ObjectCreated:*)",
+    )  # fmt: skip
+
+
+def aws_action(action: str) -> Any:
+    """`aws start|status|reset|stop`: a line to print, or the status to display."""
+    import lambda_nb.aws as local
+
+    if action == "start":
+        return f"Local AWS running at {local.start()} (boto3: lambda_nb.aws.client('s3'))"
+    if action == "status":
+        return local.status()
+    if action == "reset":
+        local.reset()
+        return "Local AWS reset: every bucket, table, queue and stream is gone, and its triggers"
+    local.stop()
+    return "Local AWS stopped"
+
+
+def source_arn(kind: str, source: str) -> str:
+    """An ARN from a name: queues and streams by their ARN form, a table by its stream."""
+    from lambda_nb.engine.config import ACCOUNT_ID, REGION
+
+    if source.startswith("arn:") or kind == "s3":
+        return source
+    if kind == "sqs":
+        return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{source}"
+    if kind == "kinesis":
+        return f"arn:aws:kinesis:{REGION}:{ACCOUNT_ID}:stream/{source}"
+    import lambda_nb.aws as local
+
+    try:
+        table = local.client("dynamodb").describe_table(TableName=source)["Table"]
+    except Exception as exc:
+        raise CommandError(f"no DynamoDB table named {source!r} in the local AWS") from exc
+    if "LatestStreamArn" not in table:
+        raise CommandError(f"table {source!r} has no stream (StreamSpecification)")
+    return str(table["LatestStreamArn"])
+
+
+def trigger(fn: Any, args: argparse.Namespace) -> tuple[str, Any]:
+    """`trigger NAME KIND SOURCE ...`: the mapping or S3 trigger made, and a line saying so."""
+    if args.kind == "s3":
+        made = fn.add_s3_trigger(args.source, tuple(args.events), args.prefix, args.suffix)
+        where = f"s3://{made.bucket}/{made.prefix}*{made.suffix}"
+        return f"{fn.name} <- {where} {', '.join(made.events)}: {made.state}", made
+    arn = source_arn(args.kind, args.source)
+    if not arn.split(":")[2:3] == [{"sqs": "sqs", "kinesis": "kinesis"}.get(args.kind, "dynamodb")]:
+        raise CommandError(f"{arn} is not a {args.kind} ARN")
+    mapping = fn.add_event_source(
+        arn,
+        batch_size=args.batch_size,
+        maximum_batching_window=args.batching_window,
+        function_response_types=("ReportBatchItemFailures",)
+        if args.report_batch_item_failures
+        else (),
+        starting_position=args.starting_position,
+        bisect_batch_on_function_error=args.bisect,
+        maximum_retry_attempts=args.retries,
+        destination_on_failure=args.on_failure,
+        enabled=not args.disabled,
+    )
+    from lambda_nb.aws.inventory import describe_mapping
+
+    line = (
+        f"{fn.name} <- {arn}: {mapping.state}, mapping {mapping.uuid} ({describe_mapping(mapping)})"
+    )
+    return line, mapping

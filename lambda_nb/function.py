@@ -104,6 +104,7 @@ class Function:
         architecture: str = "x86_64",
         on_build: Callable[[str], None] | None = None,
         debug_port: int | None = None,
+        aws: str | None = None,
     ) -> Function:
         """Publish `code` as the handler module of function `name` (a new revision if it exists).
 
@@ -127,7 +128,15 @@ class Function:
         debugpy, a Node.js one with Node's inspector (the log gives the DevTools URL); the
         first synchronous invoke waits until one attaches (VS Code: an `attach` configuration);
         breakpoints are the IDE's, and the timeout is off meanwhile (as SAM's --debug-port).
+
+        `aws` is what the function's SDK reaches: None, no credentials at all; "local", the
+        local AWS (`lambda_nb.aws`, started if need be: endpoint, region, dummy credentials);
+        "http://host:port", another emulator; "profile:NAME", that profile's real credentials.
         """
+        from lambda_nb.aws import credentials
+
+        aws_choice = credentials.check(aws)
+        aws_environment = credentials.function_environment(aws_choice)
         runtime = registry.runtime_for(runtime, bootstrap)
         handler = registry.default_handler(runtime) if handler is None else handler
         config = validate(
@@ -143,6 +152,8 @@ class Function:
                 runtime_client=runtime_client,
                 bootstrap=None if bootstrap is None else str(bootstrap),
                 architecture=architecture,
+                aws=aws_choice,
+                aws_environment=aws_environment,
             )
         )
         filename = filename or registry.code_file(runtime, handler, config.bootstrap)
@@ -421,14 +432,20 @@ class Function:
         reserved_concurrency: int | EllipsisType | None = ...,
         provisioned_concurrency: int | EllipsisType | None = ...,
         qualifier: str | None = None,
+        dead_letter_target: str | EllipsisType | None = ...,
     ) -> None:
-        """Concurrency; a setting left out stays as it is.
+        """Concurrency, and the dead-letter queue; a setting left out stays as it is.
 
         `reserved_concurrency`: at most that many invocations at once (0 throttles every
         invoke; None removes the reservation). `provisioned_concurrency`: that many environments
         of a published version or alias (`qualifier`) initialised now, so its first invokes are
         warm (None or 0 removes them); on $LATEST Lambda refuses it, and so does this.
+        `dead_letter_target`: the ARN of an SQS queue or SNS topic of the local AWS
+        (DeadLetterConfig) that receives each failed asynchronous event itself, with RequestID,
+        ErrorCode and ErrorMessage attributes (None removes it).
         """
+        if dead_letter_target is not ...:
+            self.service.configure_dead_letter(self.name, dead_letter_target)
         if reserved_concurrency is not ...:
             self.service.configure_concurrency(self.name, reserved_concurrency)
         if provisioned_concurrency is not ...:
@@ -584,9 +601,78 @@ class Function:
         """End this function's environments: the next invoke is a cold start."""
         self.service.reset(self.name)
 
+    # ------------------------------------------- triggers (lambda_nb.aws; the local AWS)
+    def add_event_source(
+        self,
+        source_arn: str,
+        batch_size: int | None = None,
+        maximum_batching_window: int = 0,
+        function_response_types: Iterable[str] = (),
+        starting_position: str | None = "LATEST",
+        bisect_batch_on_function_error: bool = False,
+        maximum_retry_attempts: int = -1,
+        destination_on_failure: str | None = None,
+        enabled: bool = True,
+    ) -> Any:
+        """An event source mapping (CreateEventSourceMapping): a poller reads the SQS queue
+        (standard or FIFO), Kinesis stream or DynamoDB stream of the local AWS in batches and
+        invokes this function synchronously with each, as Lambda does. `batch_size` defaults
+        to 10 for SQS and 100 for streams. Returns the `EventSourceMapping` (uuid, state,
+        enable(), disable(), delete()); each batch appears in the history."""
+        from lambda_nb.aws import mappings
+
+        return mappings.create(
+            self.service, self.name, source_arn, batch_size=batch_size,
+            maximum_batching_window=maximum_batching_window,
+            function_response_types=tuple(function_response_types),
+            starting_position=starting_position,
+            bisect_batch_on_function_error=bisect_batch_on_function_error,
+            maximum_retry_attempts=maximum_retry_attempts,
+            destination_on_failure=destination_on_failure, enabled=enabled,
+        )  # fmt: skip
+
+    def add_s3_trigger(
+        self,
+        bucket: str,
+        events: Iterable[str] | str = ("s3:ObjectCreated:*",),
+        prefix: str = "",
+        suffix: str = "",
+    ) -> Any:
+        """An S3 event notification: an object written to `bucket` of the local AWS (by the
+        notebook or by a function) whose key starts with `prefix` and ends with `suffix`
+        invokes this function asynchronously with S3's event. Returns the `S3Trigger`."""
+        from lambda_nb.aws import s3_notifications
+
+        wanted = (events,) if isinstance(events, str) else tuple(events)
+        return s3_notifications.add(self.service, self.name, bucket, wanted, prefix, suffix)
+
+    @property
+    def triggers(self) -> list[Any]:
+        """This function's event source mappings and S3 triggers."""
+        import sys
+
+        found: list[Any] = []
+        if "lambda_nb.aws.mappings" in sys.modules:
+            found += sys.modules["lambda_nb.aws.mappings"].of_function(self.service, self.name)
+        if "lambda_nb.aws.s3_notifications" in sys.modules:
+            found += [
+                t for t in sys.modules["lambda_nb.aws.s3_notifications"].triggers()
+                if t.service is self.service and t.function_name == self.name
+            ]  # fmt: skip
+        return found
+
     def close(self) -> None:
-        """Delete the function: its environments end; history stays readable."""
-        self.service.remove(self.name)
+        """Delete the function: its triggers stop, its environments end; history stays
+        readable."""
+        import sys
+
+        stopping: list[Any] = []
+        for module in ("lambda_nb.aws.mappings", "lambda_nb.aws.s3_notifications"):
+            if module in sys.modules:  # loaded only if triggers were ever made
+                stopping += sys.modules[module].remove_function(self.service, self.name) or []
+        self.service.remove(self.name)  # ends a batch in flight: its environment goes
+        for mapping in stopping:
+            mapping.join()
 
     def __repr__(self) -> str:
         try:

@@ -252,6 +252,10 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument("--max-event-age", metavar="S", type=int, help="async event age, 60-21600 s")
     p.add_argument("--on-success", metavar="FUNCTION", help="destination of async successes")
     p.add_argument("--on-failure", metavar="FUNCTION", help="destination of async failures")
+    p.add_argument(
+        "--dead-letter", metavar="ARN", default=argparse.SUPPRESS,
+        help="an SQS queue or SNS topic of the local AWS for failed async events (none removes)",
+    )  # fmt: skip
     p = command("publish", "publish a version: freeze the code and configuration")
     p.add_argument("name", metavar="NAME", help="a function's name")
     p.add_argument("--description", metavar="TEXT", default="", help="the version's description")
@@ -302,6 +306,11 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument("--qualifier", metavar="Q", help="serve a version or an alias")
     p.add_argument("--stop", action="store_true", help="stop the function's servers")
     out(p, "Server (its .url, .close())")
+    # The local AWS and triggers (lambda_nb.aws); the arguments are shared with the CLI.
+    aws = command("aws", "the local AWS (moto): start, status, reset or stop")
+    p = command("trigger", "a queue, stream or bucket of the local AWS invokes a function")
+    commands.add_aws_arguments(aws, p)
+    out(p, "EventSourceMapping or S3Trigger")
     p = command("help", "help on %%lambda or on one command")
     p.add_argument("topic", nargs="?", metavar="COMMAND", help="a command")
     return parser, parsers
@@ -358,6 +367,7 @@ class LambdaMagics(Magics):
         help="How to show invocations: auto (widget in a kernel with ipywidgets, else html),"
         " widget, html (static text/html + text/plain; alias static), text, or none.",
     ).tag(config=True)
+    aws = Unicode(None, allow_none=True, help=f"Default: {options.AWS.help}.").tag(config=True)
     raise_on_error = Bool(
         False, help="Fail the cell when the function fails (use in CI, e.g. under nbmake)."
     ).tag(config=True)
@@ -421,7 +431,8 @@ class LambdaMagics(Magics):
             fn = Function.from_source(
                 code, name=name, files=extra or None, on_build=build_log.line, **settings
             )
-        except (ConfigError, BuildError) as exc:
+        # ModuleNotFoundError: --aws local without moto (the message names the extra)
+        except (ConfigError, BuildError, ModuleNotFoundError) as exc:
             build_log.done(failed=True)
             raise UsageError(f"%%lambda {name}: {exc}") from None
         build_log.done()
@@ -470,7 +481,8 @@ class LambdaMagics(Magics):
                 "usage: %lambda COMMAND, one of: invoke NAME, list, logs NAME, history NAME, "
                 "playground NAME, reset NAME, configure NAME, publish NAME, "
                 "alias NAME ALIAS VERSION, package NAME, export NAME DIR, deploy NAME, "
-                "serve NAME, events, event SOURCE.TYPE, help [COMMAND]"
+                "serve NAME, events, event SOURCE.TYPE, aws ACTION, trigger NAME KIND SOURCE, "
+                "help [COMMAND]"
             )
         if self._help(tokens):
             return
@@ -517,6 +529,8 @@ class LambdaMagics(Magics):
             print(f"Reset {fn.name}: its environments ended; the next invoke is cold")
         elif args.command in ("package", "export", "deploy"):
             self._to_aws(args)
+        elif args.command in ("aws", "trigger"):
+            self._aws_command(args)
 
     # ---- the way out to AWS: package, export, deploy, invoke --remote
     def _to_aws(self, args: argparse.Namespace) -> None:
@@ -555,6 +569,20 @@ class LambdaMagics(Magics):
             return self._guard(func, *args)
         except (ImportError, OSError) as exc:
             raise UsageError(str(exc)) from None
+
+    def _aws_command(self, args: argparse.Namespace) -> None:
+        """`%lambda aws ACTION` and `%lambda trigger NAME KIND SOURCE` (lambda_nb.aws)."""
+        try:
+            if args.command == "aws":
+                result = self._guard(commands.aws_action, args.action)
+                print(result) if isinstance(result, str) else show(result)
+                return
+            line, made = self._guard(commands.trigger, self._function(args.name), args)
+        except ModuleNotFoundError as exc:  # moto or boto3 missing: the message names the extra
+            raise UsageError(str(exc)) from None
+        if args.out:
+            self.shell.user_ns[args.out] = made
+        print(line)
 
     def _invoke_command(self, args: argparse.Namespace) -> None:
         """`%lambda invoke`: once (live view), queued (--async), or a burst (--count)."""

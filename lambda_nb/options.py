@@ -176,6 +176,14 @@ FILE = Option(
     action="append",
     name="package_file",  # the CLI's FILE argument is the code itself
 )
+# What the function's boto3 reaches (lambda_nb/aws/credentials.py checks the value).
+AWS = Option(
+    ("--aws",),
+    "what the function's AWS SDK reaches: local (lambda_nb's local AWS), profile:NAME (that "
+    "profile's real credentials), or an emulator's URL; default none (no credentials)",
+    metavar="A",
+    values=_choices(("local", "profile:", "http://127.0.0.1:4566")),
+)
 EVENT = Option(
     ("--event", "-e"),
     'JSON literal, @path/to/event.json, a catalog spec such as s3.put(key="a b.txt"); '
@@ -216,6 +224,7 @@ FUNCTION: tuple[Option, ...] = (
     LAYERS,
     ARCHITECTURE,
     DEBUG_PORT,
+    AWS,
 )
 
 

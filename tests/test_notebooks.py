@@ -344,3 +344,34 @@ def test_debugging_notebook_tells_its_story(tmp_path: Path) -> None:
     assert post_mortem.endswith(
         "status: error | cold: True | not enough values to unpack (expected 3, got 2)\n"
     )
+
+
+# ------------------------------------------------ 08: triggers and state (lambda_nb.aws)
+TRIGGERS_NB = ROOT / "notebooks" / "08-triggers-and-state.ipynb"
+
+
+@pytest.mark.slow
+def test_triggers_notebook_tells_its_story(tmp_path: Path) -> None:
+    """What 08 teaches, as its outputs show it: the DynamoDB count survives a cold start and the
+    module's does not; a handler's S3 write is read back; the failing order ends in the DLQ;
+    an upload invokes the function; the status lists the triggers."""
+    pytest.importorskip("moto")
+    nb = execute(TRIGGERS_NB, tmp_path)
+
+    def output(first_line: str) -> str:
+        cell = next(
+            c for c in nb.cells if c.cell_type == "code" and c.source.startswith(first_line)
+        )
+        return "\n".join(_text(o) for o in cell.outputs)
+
+    assert output("second.payload, third.cold") == (
+        "({'stored': 2, 'in_memory': 2}, True, {'stored': 3, 'in_memory': 1})"
+    )
+    assert output("json.loads(s3.get_object") == "{'visits': 3}"
+    assert output("def wait_for") == "[{'id': 'A-3', 'quantity': 0}]"
+    assert output("mapping.state") == "('Enabled', 'OK', True)"
+    assert output('s3.put_object(Bucket="uploads"') == "b'1002 bytes'"
+    assert "1 invocations" in output("%lambda history on-upload")
+    status = output("%lambda aws status")
+    assert "worker     arn:aws:sqs:us-east-1:123456789012:orders  Enabled" in status
+    assert "on-upload  s3://uploads/in/*" in status

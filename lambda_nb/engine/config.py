@@ -56,6 +56,11 @@ class FunctionConfig:
     runtime_client: str = "lambda_nb"  # or "awslambdaric" (AWS's own client, Linux)
     bootstrap: str | None = None  # a custom runtime's executable, run in place (provided.*)
     architecture: str = "x86_64"  # Architectures: what requirements are installed for
+    # What the function's SDK sees of AWS (`aws=` of Function.from_source; lambda_nb/aws/
+    # credentials.py): the choice, and the variables it set (credentials, endpoint), which
+    # Lambda sets itself and a user may not (RESERVED_ENV_KEYS). Kept out of repr: secrets.
+    aws: str | None = None
+    aws_environment: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def function_arn(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,16 +44,43 @@ def _range_error(member: str, value: object, bound: str, limit: int) -> Validati
     )
 
 
+@dataclass(frozen=True)
+class ServiceDestinations:
+    """Destinations outside Lambda (SQS queues, SNS topics, EventBridge buses), delivered by
+    whoever provides those services: `lambda_nb.aws` registers itself when the local AWS
+    starts. The engine only asks: `accepts(arn)` (such a destination exists there) and
+    `deliver(arn, record)`."""
+
+    accepts: Callable[[str], bool]
+    deliver: Callable[[str, dict[str, Any]], None]
+    # A dead-letter queue or topic: (arn, the event as sent, message attributes as
+    # {name: (data type, value)}) (lambda-runtime.md 8: RequestID, ErrorCode, ErrorMessage).
+    dead_letter: Callable[[str, bytes, dict[str, tuple[str, str]]], None] | None = None
+
+
+SERVICE_DESTINATIONS: list[ServiceDestinations] = []
+
+
+def service_destination(target: str) -> ServiceDestinations | None:
+    """Who delivers to `target`, an ARN of a queue, topic or bus, if anyone here does."""
+    if not target.startswith("arn:") or target.startswith(_FUNCTION_ARN):
+        return None
+    return next((s for s in list(SERVICE_DESTINATIONS) if s.accepts(target)), None)
+
+
 def destination_name(target: str, function_name: str, exists: Any) -> str:
-    """The function a destination names (a name or a Lambda function ARN), checked as the
-    config API checks it; `exists(name)` says whether such a function is there."""
+    """The function a destination names (a name or a Lambda function ARN), or the ARN of a
+    queue, topic or bus a `ServiceDestinations` accepts, checked as the config API checks it;
+    `exists(name)` says whether such a function is there."""
     name = target[len(_FUNCTION_ARN) :] if target.startswith(_FUNCTION_ARN) else target
     name = name.split(":", 1)[0]
     if target.startswith("arn:") and not target.startswith(_FUNCTION_ARN):
-        # Queues, topics and event buses need the local AWS, which is not here yet.
+        if service_destination(target) is not None:
+            return target
         raise InvalidParameterValueException(
             f"The provided destination config DestinationConfig(destination={target}) is "
-            "invalid. Only Lambda functions can be destinations here so far."
+            "invalid. (Queues, topics and event buses are those of the local AWS: "
+            "lambda_nb.aws.start(), then create them.)"
         )
     if name == function_name:
         raise InvalidParameterValueException(
@@ -140,3 +168,16 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return body.decode("utf-8", "replace")
+
+
+def dead_letter_attributes(
+    request_id: str, error: dict[str, Any] | None
+) -> dict[str, tuple[str, str]]:
+    """The message attributes of a dead-letter message (lambda-runtime.md 8): the request id,
+    the HTTP status the invoke had (200 for a function error) and the first KB of the error."""
+    message = "" if error is None else str(error.get("errorMessage") or error.get("errorType"))
+    return {
+        "RequestID": ("String", request_id),
+        "ErrorCode": ("Number", "200"),
+        "ErrorMessage": ("String", message.encode()[:1024].decode("utf-8", "ignore") or "-"),
+    }

@@ -238,6 +238,7 @@ class ExecutionEnvironment:
         if cfg.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level or "INFO"
+        env.update(cfg.aws_environment)  # the role's credentials, the local AWS's endpoint
         env.update(cfg.environment)
         return env
 

@@ -53,6 +53,8 @@ class QueueHooks:
     reserved: Callable[[str], int | None]
     deliver: Callable[[str, dict[str, Any]], AsyncRequest | None]  # (destination, record)
     function_arn: Callable[[AsyncRequest], str]  # qualified, as the record names it
+    # The function's dead-letter queue (DeadLetterConfig): gets a failed event itself.
+    dead_letter: Callable[[AsyncRequest, Invocation | None], None] | None = None
 
 
 class EventQueue:
@@ -199,6 +201,11 @@ class EventQueue:
                 request.delivery = self.hooks.deliver(target, request.record)
         except Exception:  # the event is done all the same; say why its record went nowhere
             logger.exception("lambda_nb: the record of %s was not delivered", request.request_id)
+        try:  # a failed event also goes to the function's dead-letter queue, if it has one
+            if condition != "Success" and self.hooks.dead_letter is not None:
+                self.hooks.dead_letter(request, last)
+        except Exception:
+            logger.exception("lambda_nb: %s missed the dead-letter queue", request.request_id)
         finally:
             request._done.set()
 

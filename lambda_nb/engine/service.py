@@ -26,7 +26,12 @@ from lambda_nb.engine import invoke as request
 from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
 from lambda_nb.engine.debugger import DebugSession, check_runtime
-from lambda_nb.engine.destinations import EventInvokeConfig, event_invoke_config
+from lambda_nb.engine.destinations import (
+    EventInvokeConfig,
+    dead_letter_attributes,
+    event_invoke_config,
+    service_destination,
+)
 from lambda_nb.engine.environment import ExecutionEnvironment
 from lambda_nb.engine.errors import (
     InvalidParameterValueException,
@@ -88,6 +93,7 @@ class LambdaService:
         self._revisions: dict[str, FunctionRevision] = {}
         self._histories: dict[str, list[Invocation]] = {}
         self._async_configs: dict[str, EventInvokeConfig] = {}
+        self._dead_letters: dict[str, str] = {}  # DeadLetterConfig.TargetArn, per function
         self._versions: dict[str, dict[str, FunctionRevision]] = {}
         self._aliases: dict[str, dict[str, Alias]] = {}
         self.concurrency = concurrency.Concurrency()
@@ -100,6 +106,7 @@ class LambdaService:
                 function_arn=lambda req: (
                     f"{self._arn(req.function_name)}:{req.qualifier or '$LATEST'}"
                 ),
+                dead_letter=self._dead_letter,
             ),
             clock or CLOCK,
         )
@@ -375,11 +382,43 @@ class LambdaService:
         return self.events.submit(queued)
 
     def _deliver(self, target: str, record: dict[str, Any]) -> AsyncRequest | None:
-        """A Lambda destination receives the record as an asynchronous event of its own."""
+        """A Lambda destination receives the record as an asynchronous event of its own; a
+        queue, topic or bus gets it from whoever provides it (`ServiceDestinations`)."""
+        provider = service_destination(target)
+        if provider is not None:
+            provider.deliver(target, record)
+            return None
         try:
             return self.invoke_async(target, record)
         except InvokeError:  # deleted meanwhile, or the record is over the 1 MB Event limit
             return None  # the record is lost, as on AWS
+
+    def configure_dead_letter(self, name: str, target_arn: str | None) -> None:
+        """DeadLetterConfig: an SQS queue or SNS topic that gets each asynchronous event that
+        failed (retries or event age exhausted), the event itself; None removes it."""
+        self.require(name)
+        if target_arn is None:
+            self._dead_letters.pop(name, None)
+            return
+        provider = service_destination(target_arn)
+        if provider is None or provider.dead_letter is None or ":events:" in target_arn:
+            raise InvalidParameterValueException(
+                f"The provided target arn {target_arn} is invalid: a dead-letter target is an "
+                "SQS queue or SNS topic (of the local AWS: lambda_nb.aws)"
+            )
+        self._dead_letters[name] = target_arn
+
+    def dead_letter_target(self, name: str) -> str | None:
+        return self._dead_letters.get(name)
+
+    def _dead_letter(self, queued: AsyncRequest, last: Invocation | None) -> None:
+        target = self._dead_letters.get(queued.function_name)
+        provider = None if target is None else service_destination(target)
+        if target is None or provider is None or provider.dead_letter is None:
+            return
+        error = None if last is None else last.error
+        attributes = dead_letter_attributes(queued.request_id, error)
+        provider.dead_letter(target, queued.payload, attributes)
 
     def _attempt(self, queued: AsyncRequest) -> Invocation | None:
         """One try of a queued event, on the revision current now (triggers.md 5: an event runs
@@ -539,6 +578,7 @@ class LambdaService:
             self.functions.pop(name, None)
             self._histories.pop(name, None)  # a handle still holds it; a new function starts afresh
             self._async_configs.pop(name, None)
+            self._dead_letters.pop(name, None)
             self._aliases.pop(name, None)
             versions = self._versions.pop(name, {})
             self.concurrency.reserve(name, None)
