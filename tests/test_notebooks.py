@@ -372,6 +372,11 @@ def test_triggers_notebook_tells_its_story(tmp_path: Path) -> None:
     assert output("mapping.state") == "('Enabled', 'OK', True)"
     assert output('s3.put_object(Bucket="uploads"') == "b'1002 bytes'"
     assert "1 invocations" in output("%lambda history on-upload")
+    answers = output("import urllib.error")
+    assert "(201, {'saved': 'tea'})" in answers and "(404, {'missing': 'coffee'})" in answers
+    assert "'note': 'green, no sugar', 'query': {'size': 'large'}" in answers
+    assert "items: 3 invocations" in output("%lambda history items")
+    assert output("%lambda serve items --stop").startswith("Stopped items: HTTP API")
     status = output("%lambda aws status")
     assert "worker     arn:aws:sqs:us-east-1:123456789012:orders  Enabled" in status
     assert "on-upload  s3://uploads/in/*" in status
