@@ -37,7 +37,7 @@ TOUR = "notebooks/01-quickstart.ipynb"
 # Node.js runtime client (npm aws-lambda-ric, a native addon with its own curl) needs.
 SYSTEM_PACKAGES = [
     ("chromium", "chromium"), ("node", "nodejs"), ("npm", "npm"), ("curl", "curl"),
-    ("go", "golang-go"), ("make", "make"), ("cmake", "cmake"), ("g++", "g++"),
+    ("go", "golang-go"), ("bwrap", "bubblewrap"), ("make", "make"), ("cmake", "cmake"), ("g++", "g++"),
     ("autoreconf", "autoconf"), ("automake", "automake"), ("libtoolize", "libtool"),
 ]  # fmt: skip
 # AWS's Node.js runtime client for the differential test: 3.x runs nodejs20.x/22.x, 4.x 24.x.

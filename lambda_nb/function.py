@@ -93,6 +93,7 @@ class Function:
         service: LambdaService | None = None,
         filename: str | None = None,
         bootstrap: str | Path | None = None,
+        ephemeral_storage: int = 512,
     ) -> Function:
         """Publish `code` as the handler module of function `name` (a new revision if it exists).
 
@@ -101,7 +102,8 @@ class Function:
         from the handler and runtime (`lambda_function.py`, `index.mjs`, `bootstrap`): for
         Node.js, `index.js` or `index.cjs` makes the code CommonJS, as on Lambda. `bootstrap` is
         an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
-        provided.al2023 or provided.al2, the default when it is given).
+        provided.al2023 or provided.al2, the default when it is given). `ephemeral_storage` is
+        /tmp's size in MB (512-10240), enforced where the sandbox runs (`isolation`).
         """
         runtime = registry.runtime_for(runtime, bootstrap)
         handler = registry.default_handler(runtime) if handler is None else handler
@@ -117,6 +119,7 @@ class Function:
                 log_level=log_level,
                 runtime_client=runtime_client,
                 bootstrap=None if bootstrap is None else str(bootstrap),
+                ephemeral_storage=ephemeral_storage,
             )
         )
         filename = filename or registry.code_file(runtime, handler, config.bootstrap)
@@ -159,6 +162,22 @@ class Function:
         """The runtime this revision runs on, e.g. `python3.12` (also when none was asked for:
         then the kernel's own Python), `nodejs22.x` or `provided.al2023`."""
         return str(self._revision.runtime.name)
+
+    @property
+    def isolation(self) -> str:
+        """How this function's execution environments run: "sandbox" (bubblewrap namespaces,
+        laid out as Lambda's) or "process" (a process group on this machine, as the kernel's
+        user); `isolation_reason` says why when it is "process"."""
+        from lambda_nb.engine.sandbox import isolation
+
+        return isolation().mode
+
+    @property
+    def isolation_reason(self) -> str | None:
+        """Why the sandbox is not used here (None in sandbox mode)."""
+        from lambda_nb.engine.sandbox import isolation
+
+        return isolation().reason
 
     @property
     def code_file(self) -> str | None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambda_nb.engine import platform_lines as pl
-from lambda_nb.engine import watchdog
+from lambda_nb.engine import sandbox, watchdog
 from lambda_nb.engine.config import (
     INIT_TIMEOUT_S,
     REGION,
@@ -141,8 +141,12 @@ class ExecutionEnvironment:
         memory_backend: str | None = None,
         version: str = "$LATEST",
         initialization_type: str = "on-demand",
+        opt_dir: Path | None = None,
+        runtime_site: Path | None = None,
     ) -> None:
         self.config = config
+        self.opt_dir = opt_dir  # the merged layers: /opt
+        self.runtime_site = runtime_site  # the runtime's bundled SDK
         self.revision = revision
         self.task_root = task_root
         self.runtime = runtime
@@ -172,6 +176,7 @@ class ExecutionEnvironment:
         self._exited: int | None = None
         self._frozen = False
         self._frozen_pids: set[int] = set()
+        self._launcher: int | None = None  # the runtime's process (or its launcher)
         self._in_init = False
         self.started = False  # INIT_START written: the environment exists
         self.closed = False
@@ -181,7 +186,11 @@ class ExecutionEnvironment:
             config.log_format, config.name, config.function_arn, config.memory, version,
             initialization_type,
         )  # fmt: skip
-        self.server = RuntimeAPIServer(self)
+        # Sandbox or process mode (engine/sandbox.py), decided once per environment.
+        self.isolation = sandbox.isolation()
+        self._layout: sandbox.Layout | None = None
+        self.sandbox: sandbox.Sandbox | None = None
+        self.server = RuntimeAPIServer(self, self._members)
 
     # ------------------------------------------------------------------ logs
     def _sink(self, rec: LogRecord) -> None:
@@ -230,18 +239,58 @@ class ExecutionEnvironment:
         if cfg.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level or "INFO"
+        if self._layout is not None:  # sandbox: Lambda's paths, and /tmp is /tmp (no TMPDIR)
+            del env["TMPDIR"]
+            env.update(self._layout.env)
         env.update(cfg.environment)
         return env
+
+    # ------------------------------------------------------------- sandbox
+    def _sandboxed(self) -> sandbox.Sandbox | None:
+        """The running sandbox (built on first use, rebuilt if its keeper died), or None in
+        process mode."""
+        if self.isolation.mode != "sandbox":
+            return None
+        if self._layout is None:
+            cmd = self.runtime
+            packages = ("awslambdaric", "simplejson", "snapshot_restore_py")
+            aws_python = cmd.family == "python" and "awslambdaric" in cmd.argv
+            self._layout = sandbox.plan(
+                cmd.family, cmd.command(self.task_root), self.task_root, cmd.runtime_dir,
+                self.opt_dir, self.runtime_site, packages if aws_python else (),
+            )  # fmt: skip
+        if self.sandbox is None:
+            self.sandbox = sandbox.Sandbox(self._layout, self.config.ephemeral_storage, self.tmp.parent)
+        if not self.sandbox.alive():
+            self.sandbox.start()
+            if self.reaper is not None and self.sandbox.bwrap is not None:
+                self.reaper.watch_group(self.sandbox.bwrap.pid)
+        return self.sandbox
+
+    def _members(self) -> list[int]:
+        """The environment's processes, for the Runtime API's peer check."""
+        launcher = self._launcher
+        if launcher is None:
+            return []
+        if self.sandbox is not None:
+            return self.sandbox.processes(launcher)
+        return [launcher, *descendants(launcher), *self.memory.pids()]
 
     def _spawn(self) -> None:
         """Start the runtime; OSError if it cannot be executed (Runtime.InvalidEntrypoint)."""
         with self._cv:
             self._init_error = None  # before the new process can report one
+        box = self._sandboxed()
+        command = self.runtime.command(self.task_root)
+        if box is not None:
+            assert self._layout is not None
+            sandbox.check_executable(command[0], self._layout.argv[0])
+            command = box.command(self._layout.argv)
         read_tel, write_tel = os.pipe()
         try:
             proc = subprocess.Popen(
-                self.runtime.command(self.task_root),
-                cwd=self.task_root,
+                command,
+                cwd=self.task_root if box is None else None,
                 env=self._environ(write_tel),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -254,6 +303,7 @@ class ExecutionEnvironment:
             raise
         finally:
             os.close(write_tel)
+        self._launcher = proc.pid  # its connections to the Runtime API are welcome from now
         assert proc.stdout is not None and proc.stderr is not None
         self.memory.reset_oom()
         try:
@@ -284,6 +334,8 @@ class ExecutionEnvironment:
         proc = self.proc
         if proc is None:
             return
+        if self.sandbox is not None:  # every process of the namespace, wherever it went
+            self.sandbox.signal_all(sig, proc.pid)
         try:
             os.killpg(proc.pid, sig)
         except OSError:
@@ -317,7 +369,7 @@ class ExecutionEnvironment:
             return
         # Everything in the cgroup or below the runtime, even what left the process group.
         self._signal(signal.SIGKILL, set(self.memory.pids()) | set(descendants(proc.pid)))
-        if not isinstance(self.memory, CgroupMemory):
+        if self.sandbox is None and not isinstance(self.memory, CgroupMemory):
             # No cgroup holds what left the group and the tree (setsid, then a double fork):
             # sweep by the environment's marker, as the watchdog does.
             watchdog.kill_marked([watchdog.marker(self.log_stream)])
@@ -478,6 +530,8 @@ class ExecutionEnvironment:
         """RAPID's fork/exec failure, in Go's wording: `fork/exec <path>: exec format error`."""
         reason = (exc.strerror or str(exc)).lower()
         path = self.runtime.command(self.task_root)[0]
+        if self._layout is not None:
+            path = self._layout.argv[0]
         error_type = "Runtime.InvalidEntrypoint"
         body = platform_error(request_id, error_type, f"fork/exec {path}: {reason}")
         return _InitOutcome(False, 0.0, "error", error_type, body)
@@ -787,6 +841,10 @@ class ExecutionEnvironment:
             # Anything that escaped the cgroup still carries the marker. (Without a cgroup,
             # every reset, this one included, has swept by it already.)
             watchdog.kill_marked([watchdog.marker(self.log_stream)])
+        if self.sandbox is not None:
+            if self.reaper is not None and self.sandbox.bwrap is not None:
+                self.reaper.forget_group(self.sandbox.bwrap.pid)
+            self.sandbox.stop()
         self.server.close()
         path = getattr(self.memory, "path", None)
         self.memory.close()
