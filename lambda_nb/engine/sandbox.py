@@ -61,6 +61,8 @@ PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 LD_LIBRARY_PATH = (
     "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
 )
+XRAY = {"AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1:2000", "_AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1",
+        "_AWS_XRAY_DAEMON_PORT": "2000"}  # fmt: skip
 # rlimits of sandbox-and-packages.md 1.4 (soft:hard), applied before exec so children inherit.
 RLIMITS = ("--nofile=1024:1024", "--stack=8388608:unlimited", "--core=10737418240:10737418240",
            "--memlock=65536:65536")  # fmt: skip
@@ -216,8 +218,6 @@ def plan(
             continue
         source = os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
         layout.binds.append((source, f"{RUNTIME}/{os.path.basename(source)}"))
-    if python_packages:
-        layout.env["PYTHONPATH"] = RUNTIME  # Lambda's python bootstrap exports it, too
     site = None
     if runtime_site is not None:
         if family == "nodejs":
@@ -233,8 +233,13 @@ def plan(
         layout.env["_LAMBDA_NB_IMPORT_PATHS"] = os.pathsep.join([*paths, *([site] if site else [])])
     layout.env.update({"LAMBDA_TASK_ROOT": TASK, "LAMBDA_RUNTIME_DIR": RUNTIME, "PATH": PATH,
                        "LD_LIBRARY_PATH": LD_LIBRARY_PATH})  # fmt: skip
-    if family != "provided":  # OS-only runtimes have no PWD (sandbox-and-packages.md 1.7)
-        layout.env["PWD"] = TASK
+    # Every runtime's X-Ray variables; PWD and SHLVL except on OS-only runtimes; PYTHONPATH as
+    # Lambda's python bootstrap exports it (sandbox-and-packages.md 1.7, lambda-runtime.md 3).
+    layout.env.update(XRAY)
+    if family != "provided":
+        layout.env.update({"PWD": TASK, "SHLVL": "0"})
+    if family == "python":
+        layout.env["PYTHONPATH"] = RUNTIME
     return layout
 
 
