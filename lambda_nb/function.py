@@ -167,17 +167,20 @@ class Function:
     def isolation(self) -> str:
         """How this function's execution environments run: "sandbox" (bubblewrap namespaces,
         laid out as Lambda's) or "process" (a process group on this machine, as the kernel's
-        user); `isolation_reason` says why when it is "process"."""
-        from lambda_nb.engine.sandbox import isolation
-
-        return isolation().mode
+        user); `isolation_reason` says why when it is "process". That of its newest live
+        environment, else the mode a new one would get."""
+        return self._isolation().mode
 
     @property
     def isolation_reason(self) -> str | None:
-        """Why the sandbox is not used here (None in sandbox mode)."""
+        """Why the sandbox is not used (None in sandbox mode)."""
+        return self._isolation().reason
+
+    def _isolation(self) -> Any:
         from lambda_nb.engine.sandbox import isolation
 
-        return isolation().reason
+        live = [e for e in self._revision.environments if not e.discarded]
+        return live[-1].isolation if live else isolation()
 
     @property
     def code_file(self) -> str | None:

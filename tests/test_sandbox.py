@@ -334,3 +334,45 @@ def test_tracebacks_name_var_task_and_map_to_the_cell(make_function) -> None:
     view = vm.error_view(inv, "lambda_function.py", code)  # the view maps it to the cell line
     assert view is not None and view.cell_line == 3 and view.cell_text == "    raise ValueError('boom')"
     assert [f.path for f in view.frames if f.cell_line] == ["/var/task/lambda_function.py"]
+
+
+# ------------------------------------------------------------------------- the notebook side
+def test_the_magic_says_the_mode(ip, monkeypatch) -> None:
+    from IPython.utils.capture import capture_output
+
+    from lambda_nb.magic import LambdaMagics
+
+    monkeypatch.setenv(sandbox.ISOLATION_VARIABLE, "process")
+    monkeypatch.setattr(LambdaMagics, "_isolation_said", False)
+    name = f"iso-{os.getpid()}"
+    code = "def lambda_handler(e, c):\n    return 1\n"
+    try:
+        outputs = []
+        for _ in range(2):
+            with capture_output() as cap:
+                ip.run_cell_magic("lambda", name, code)
+            outputs.append(cap.stdout)
+        # Once, with the reason; not again.
+        assert "not in the sandbox" in outputs[0] and sandbox.ISOLATION_VARIABLE in outputs[0]
+        assert "not in the sandbox" not in outputs[1]
+        with capture_output() as cap:
+            ip.run_line_magic("lambda", "list")
+        listing = cap.outputs[0].data["text/plain"]
+        row = next(line for line in listing.splitlines() if name in line)
+        assert row.rstrip().endswith("process")
+        assert f"process mode: {sandbox.ISOLATION_VARIABLE}=process is set" in listing
+        # Its live environment keeps its mode; after a reset, the next is the machine's.
+        monkeypatch.delenv(sandbox.ISOLATION_VARIABLE)
+        with capture_output() as cap:
+            ip.run_line_magic("lambda", "list")
+        row = next(ln for ln in cap.outputs[0].data["text/plain"].splitlines() if name in ln)
+        assert row.rstrip().endswith("process")
+        with capture_output() as cap:
+            ip.run_line_magic("lambda", f"reset {name}")
+            ip.run_line_magic("lambda", "list")
+        row = next(ln for ln in cap.outputs[0].data["text/plain"].splitlines() if name in ln)
+        assert row.rstrip().endswith(sandbox.isolation().mode)
+    finally:
+        from lambda_nb.engine.service import default_service
+
+        default_service().remove(name)
