@@ -253,7 +253,7 @@ class ExecutionEnvironment:
             return None
         if self._layout is None:
             cmd = self.runtime
-            packages = ("awslambdaric", "simplejson", "snapshot_restore_py")
+            packages = ("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py")
             aws_python = cmd.family == "python" and "awslambdaric" in cmd.argv
             self._layout = sandbox.plan(
                 cmd.family, cmd.command(self.task_root), self.task_root, cmd.runtime_dir,
