@@ -169,12 +169,13 @@ class Function:
         laid out as Lambda's) or "process" (a process group on this machine, as the kernel's
         user); `isolation_reason` says why when it is "process". That of its newest live
         environment, else the mode a new one would get."""
-        return self._isolation().mode
+        return str(self._isolation().mode)
 
     @property
     def isolation_reason(self) -> str | None:
         """Why the sandbox is not used (None in sandbox mode)."""
-        return self._isolation().reason
+        reason = self._isolation().reason
+        return None if reason is None else str(reason)
 
     def _isolation(self) -> Any:
         from lambda_nb.engine.sandbox import isolation

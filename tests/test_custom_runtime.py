@@ -15,10 +15,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import sandboxed, task_root, tmp_dir
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import ConfigError, RuntimeNotFound
-from conftest import sandboxed, task_root, tmp_dir
 
 RID = r"[0-9a-f-]{36}"
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import threading
 
 import pytest

@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import sandboxed, task_root
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import RuntimeNotFound
 from lambda_nb.runtimes import registry
-from conftest import sandboxed, task_root
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 

@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import tmp_dir
+from waiting import wait_until
+
 from lambda_nb import Function
 from lambda_nb.engine import sandbox
 from lambda_nb.engine.errors import ConfigError
-from waiting import wait_until
 
 HAVE_SANDBOX = sandbox.isolation().mode == "sandbox"
 needs_sandbox = pytest.mark.skipif(not HAVE_SANDBOX, reason=str(sandbox.isolation()))
@@ -80,10 +80,15 @@ def test_isolation_is_stated(mode, make_function) -> None:
 
 
 def test_ephemeral_storage_is_validated_as_aws_does(make_function) -> None:
-    with pytest.raises(ConfigError, match=r"EphemeralStorage\.Size, value: 511, valid min value: 512"):
+    with pytest.raises(
+        ConfigError, match=r"EphemeralStorage\.Size, value: 511, valid min value: 512"
+    ):
         make_function("", ephemeral_storage=511)
-    with pytest.raises(ConfigError, match=r"Value '10241' at 'ephemeralStorage.size' failed to "
-                       r"satisfy constraint: Member must have value less than or equal to 10240"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Value '10241' at 'ephemeralStorage.size' failed to "
+        r"satisfy constraint: Member must have value less than or equal to 10240",
+    ):
         make_function("", ephemeral_storage=10241)
     with pytest.raises(ConfigError, match="valid types: <class 'int'>"):
         make_function("", ephemeral_storage=600.5)
@@ -189,7 +194,9 @@ def lambda_handler(event, context):
     message, written, size = fn.invoke({"tag": "a"}).payload
     assert message == "[Errno 28] No space left on device" and written < 512 and size == 512
     other.invoke({"tag": "b"})
-    assert (tmp_dir(fn) / "mine").read_text() == "a" and (tmp_dir(other) / "mine").read_text() == "b"
+    assert (tmp_dir(fn) / "mine").read_text() == "a" and (
+        tmp_dir(other) / "mine"
+    ).read_text() == "b"
     assert not Path("/tmp/mine").exists() or Path("/tmp/mine").read_text() not in ("a", "b")
 
 
@@ -285,7 +292,7 @@ def _raw(address: str, request: bytes) -> bytes:
                 if not data:
                     break
                 chunks.append(data)
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
     return b"".join(chunks)
 
@@ -332,7 +339,11 @@ def test_tracebacks_name_var_task_and_map_to_the_cell(make_function) -> None:
     trace = "".join(inv.error["stackTrace"])
     assert 'File "/var/task/lambda_function.py", line 3, in lambda_handler' in trace
     view = vm.error_view(inv, "lambda_function.py", code)  # the view maps it to the cell line
-    assert view is not None and view.cell_line == 3 and view.cell_text == "    raise ValueError('boom')"
+    assert (
+        view is not None
+        and view.cell_line == 3
+        and view.cell_text == "    raise ValueError('boom')"
+    )
     assert [f.path for f in view.frames if f.cell_line] == ["/var/task/lambda_function.py"]
 
 

@@ -260,7 +260,8 @@ class ExecutionEnvironment:
                 self.opt_dir, self.runtime_site, packages if aws_python else (),
             )  # fmt: skip
         if self.sandbox is None:
-            self.sandbox = sandbox.Sandbox(self._layout, self.config.ephemeral_storage, self.tmp.parent)
+            size = self.config.ephemeral_storage
+            self.sandbox = sandbox.Sandbox(self._layout, size, self.tmp.parent)
         if not self.sandbox.alive():
             self.sandbox.start()
             if self.reaper is not None and self.sandbox.bwrap is not None:

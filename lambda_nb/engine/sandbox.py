@@ -61,8 +61,11 @@ PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 LD_LIBRARY_PATH = (
     "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
 )
-XRAY = {"AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1:2000", "_AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1",
-        "_AWS_XRAY_DAEMON_PORT": "2000"}  # fmt: skip
+XRAY = {
+    "AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1:2000",
+    "_AWS_XRAY_DAEMON_ADDRESS": "169.254.100.1",
+    "_AWS_XRAY_DAEMON_PORT": "2000",
+}
 # rlimits of sandbox-and-packages.md 1.4 (soft:hard), applied before exec so children inherit.
 RLIMITS = ("--nofile=1024:1024", "--stack=8388608:unlimited", "--core=10737418240:10737418240",
            "--memlock=65536:65536")  # fmt: skip
@@ -108,7 +111,7 @@ def _probe() -> Isolation:
             return Isolation("process", "user namespaces are disabled (max_user_namespaces=0)")
     except OSError:
         pass
-    probe = [_tool("bwrap"), "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
+    probe = [str(_tool("bwrap")), "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/",
              "--size", "1048576", "--tmpfs", "/tmp", "--", "true"]  # fmt: skip
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
