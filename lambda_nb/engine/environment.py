@@ -305,6 +305,8 @@ class ExecutionEnvironment:
         finally:
             os.close(write_tel)
         self._launcher = proc.pid  # its connections to the Runtime API are welcome from now
+        if box is not None:
+            box.launcher = proc.pid
         assert proc.stdout is not None and proc.stderr is not None
         self.memory.reset_oom()
         try:
@@ -336,7 +338,13 @@ class ExecutionEnvironment:
         if proc is None:
             return
         if self.sandbox is not None:  # every process of the namespace, wherever it went
-            self.sandbox.signal_all(sig, proc.pid)
+            if sig == signal.SIGSTOP:
+                self.sandbox.freeze(proc.pid)
+            elif sig == signal.SIGCONT:
+                self.sandbox.thaw(proc.pid)
+            else:
+                self.sandbox.signal_all(sig, proc.pid)
+            return
         try:
             os.killpg(proc.pid, sig)
         except OSError:

@@ -286,6 +286,7 @@ class Sandbox:
         self.bwrap: subprocess.Popen[bytes] | None = None
         self.init_pid: int | None = None  # bwrap's PID 1, host pid
         self.keeper_pid: int | None = None  # the keeper, PID 2
+        self.launcher: int | None = None  # the running runtime's nsenter, outside
 
     # --------------------------------------------------------------- the namespaces
     def _passwd(self) -> tuple[str, str]:
@@ -405,13 +406,31 @@ class Sandbox:
 
     def processes(self, launcher: int | None = None) -> list[int]:
         """Every process of the environment except bwrap and the keeper: the launcher's tree
-        and whatever bwrap's init adopted (a `setsid` daemon, a double fork)."""
+        and whatever bwrap's init adopted (a `setsid` daemon, a double fork). Without
+        `launcher`, the namespace's processes only (the launcher itself is outside)."""
         found: list[int] = []
         if launcher is not None:
             found += [launcher, *descendants(launcher)]
+        elif self.launcher is not None:
+            found += descendants(self.launcher)
         if self.init_pid is not None:
             found += [p for p in descendants(self.init_pid) if p != self.keeper_pid]
         return found
+
+    def freeze(self, launcher: int) -> None:
+        """SIGSTOP every process. The launcher (nsenter) first, and only once it has stopped
+        the others: nsenter waits for the runtime with WUNTRACED and stops itself when it sees
+        it stopped, then continues it when it is continued. Stopped first, it never sees that
+        stop; continued last (`thaw`), it never sees it either."""
+        _kill(launcher, signal.SIGSTOP)
+        deadline = time.monotonic() + 0.5
+        while _state(launcher) not in ("T", "t", "Z", "") and time.monotonic() < deadline:
+            time.sleep(0.0001)
+        self.signal_all(signal.SIGSTOP, None)
+
+    def thaw(self, launcher: int) -> None:
+        self.signal_all(signal.SIGCONT, None)
+        _kill(launcher, signal.SIGCONT)
 
     def signal_all(self, sig: int, launcher: int | None, passes: int = 3) -> set[int]:
         """Send `sig` to every process of the environment; again while new ones appear (a
@@ -425,6 +444,16 @@ class Sandbox:
                 _kill(pid, sig)
             done.update(fresh)
         return done
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc/PID/stat ("" if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return ""
+    return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3].decode()
 
 
 def _kill(pid: int, sig: int) -> None:
