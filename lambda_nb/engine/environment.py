@@ -361,6 +361,8 @@ class ExecutionEnvironment:
             self._frozen_pids = set()
             if isinstance(self.memory, CgroupMemory):  # the cgroup lists every process, cheaply
                 self._frozen_pids = set(self.memory.pids()) - {self.proc.pid}
+            elif self.sandbox is None:  # without one, what is still below the runtime
+                self._frozen_pids = set(descendants(self.proc.pid))
             self._signal(signal.SIGSTOP, self._frozen_pids)
             self.memory.pause()
             self._frozen = True

@@ -120,6 +120,29 @@ def _probe() -> Isolation:
     if done.returncode != 0:
         why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no message"
         return Isolation("process", f"bubblewrap cannot create a sandbox here: {why}")
+    return _probe_join()
+
+
+def _probe_join() -> Isolation:
+    """The whole path once: a sandbox as environments get it, and a process joining it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lambda_nb-probe-") as tmp:
+        task = Path(tmp) / "task"
+        task.mkdir()
+        box = Sandbox(plan("provided", ["bootstrap"], task, None), 1, Path(tmp))
+        try:
+            box.start()
+            done = subprocess.run(
+                box.command(["/bin/true"]), capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Isolation("process", f"bubblewrap cannot create a sandbox here: {exc}")
+        finally:
+            box.stop()
+    if done.returncode != 0:
+        why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no message"
+        return Isolation("process", f"a process cannot join the sandbox here: {why}")
     return Isolation("sandbox")
 
 
@@ -318,7 +341,7 @@ class Sandbox:
         args += [
             "--dir", f"/home/{USER}",
             "--size", str(self.tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
-            "--proc", "/proc", "--dev", "/dev",
+            "--proc", "/proc", *_dev(),
             "--unshare-user", "--unshare-pid", "--unshare-uts", "--unshare-ipc",
             "--unshare-cgroup-try", "--uid", str(UID), "--gid", str(GID),
             "--hostname", self.hostname,
@@ -444,6 +467,20 @@ class Sandbox:
                 _kill(pid, sig)
             done.update(fresh)
         return done
+
+
+def _dev() -> list[str]:
+    """A minimal /dev of the host's own device nodes, not bwrap's `--dev`: that one mounts a
+    devpts, which makes an unprivileged bwrap nest a second user namespace for uid 993, and a
+    runtime could not join the namespaces owned by the first. It also gives no /dev/shm, as
+    on Lambda (sandbox-and-packages.md 1.1)."""
+    args: list[str] = []
+    for name in ("null", "zero", "full", "random", "urandom"):
+        args += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):  # fmt: skip
+        args += ["--symlink", target, f"/dev/{name}"]
+    return args
 
 
 def _state(pid: int) -> str:
