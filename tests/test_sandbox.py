@@ -387,3 +387,38 @@ def test_the_magic_says_the_mode(ip, monkeypatch) -> None:
         from lambda_nb.engine.service import default_service
 
         default_service().remove(name)
+
+
+# ------------------------------------------------------------- layers and the bundled SDK
+@needs_sandbox
+def test_layers_and_runtime_site_are_mounted_where_lambda_has_them(tmp_path) -> None:
+    """The contract with the packages work: ExecutionEnvironment's opt_dir is /opt and its
+    runtime_site the runtime's site-packages (Python) or /var/runtime/node_modules (Node.js),
+    read-only, and the Python bootstrap learns them from _LAMBDA_NB_IMPORT_PATHS."""
+    task, opt, site = tmp_path / "task", tmp_path / "opt", tmp_path / "site"
+    for folder, name in ((task, "code"), (opt, "layer"), (site, "sdk")):
+        folder.mkdir()
+        (folder / f"{name}.txt").write_text(name)
+    interpreter = os.path.realpath(sys.executable)
+    layout = sandbox.plan("python", [interpreter, "-c", "pass"], task, None, opt, site)
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    site_in = (
+        f"/var/lang/lib/python{minor}/site-packages"
+        if not interpreter.startswith("/usr/")
+        else "/var/runtime/site"
+    )
+    assert layout.env["_LAMBDA_NB_IMPORT_PATHS"] == f"/opt{os.pathsep}{site_in}"
+    box = sandbox.Sandbox(layout, 512, tmp_path)
+    box.start()
+    try:
+        script = f"cat /var/task/code.txt /opt/layer.txt {site_in}/sdk.txt; touch /opt/x"
+        done = subprocess.run(
+            box.command(["/bin/sh", "-c", script]), capture_output=True, text=True, timeout=30
+        )
+    finally:
+        box.stop()
+    assert done.stdout == "codelayersdk"
+    assert "Read-only file system" in done.stderr
+    node = sandbox.plan("nodejs", ["/bin/sh"], task, None, None, site)
+    assert "/var/runtime/node_modules" in [target for _, target in node.binds]
+    assert "_LAMBDA_NB_IMPORT_PATHS" not in node.env and "/opt" in node.dirs
