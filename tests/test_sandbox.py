@@ -422,3 +422,20 @@ def test_layers_and_runtime_site_are_mounted_where_lambda_has_them(tmp_path) -> 
     node = sandbox.plan("nodejs", ["/bin/sh"], task, None, None, site)
     assert "/var/runtime/node_modules" in [target for _, target in node.binds]
     assert "_LAMBDA_NB_IMPORT_PATHS" not in node.env and "/opt" in node.dirs
+
+
+@needs_sandbox
+def test_a_sandbox_started_by_a_finished_thread_lives_on(make_function) -> None:
+    """bwrap's --die-with-parent is tied to the thread that started it; invocations run in
+    worker threads (bursts, concurrency), which end. The environment must not end with them."""
+    code = "def lambda_handler(e, c):\n    open('/tmp/n', 'a').write('x')\n    return open('/tmp/n').read()\n"
+    fn = make_function(code)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(fn.invoke({})))
+    worker.start()
+    worker.join()
+    box = environment(fn).sandbox
+    time.sleep(0.3)  # PR_SET_PDEATHSIG would have fired by now
+    assert box.alive()
+    again = fn.invoke({})
+    assert (results[0].payload, again.payload, again.cold) == ("x", "xx", False)

@@ -261,7 +261,8 @@ class ExecutionEnvironment:
             )  # fmt: skip
         if self.sandbox is None:
             size = self.config.ephemeral_storage
-            self.sandbox = sandbox.Sandbox(self._layout, size, self.tmp.parent)
+            marker = {watchdog.MARKER_VARIABLE: self.log_stream}  # bwrap is swept by it too
+            self.sandbox = sandbox.Sandbox(self._layout, size, self.tmp.parent, marker)
         if not self.sandbox.alive():
             self.sandbox.start()
             if self.reaper is not None and self.sandbox.bwrap is not None:

@@ -48,6 +48,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -301,8 +302,11 @@ def check_executable(host_path: str, sandbox_path: str) -> None:
 class Sandbox:
     """One execution environment's namespaces, kept by a bwrap process across runtime starts."""
 
-    def __init__(self, layout: Layout, tmp_mb: int, work_dir: Path) -> None:
+    def __init__(
+        self, layout: Layout, tmp_mb: int, work_dir: Path, marker: dict[str, str] | None = None
+    ) -> None:
         self.layout = layout
+        self.marker = dict(marker or {})  # bwrap's own environment: the watchdog's sweep finds it
         self.tmp_mb = tmp_mb
         self.work_dir = work_dir
         self.hostname = f"169.254.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
@@ -363,12 +367,9 @@ class Sandbox:
         try:
             # Arguments through a pipe (--args): /proc/1/cmdline inside shows no host paths.
             blob = "\0".join(self._bwrap_args()).encode() + b"\0"
-            proc = subprocess.Popen(
-                [bwrap, "--args", str(args_r), "--info-fd", str(info_w), "--",
-                 "/bin/sh", "-c", "echo ready; exec sleep infinity"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(args_r, info_w), start_new_session=True,
-            )  # fmt: skip
+            argv = [bwrap, "--args", str(args_r), "--info-fd", str(info_w), "--",
+                    "/bin/sh", "-c", "echo ready; exec sleep infinity"]  # fmt: skip
+            proc = _spawner().submit(_popen, argv, (args_r, info_w), self.marker).result()
             os.close(args_r)
             os.close(info_w)
             args_r = info_w = -1
@@ -467,6 +468,21 @@ class Sandbox:
                 _kill(pid, sig)
             done.update(fresh)
         return done
+
+
+@functools.cache
+def _spawner() -> ThreadPoolExecutor:
+    """The one thread that starts every sandbox. `--die-with-parent` is PR_SET_PDEATHSIG, which
+    fires when the *thread* that forked bwrap ends, not the process: started from an invocation's
+    worker thread, a sandbox would die with that thread. This thread lives as long as we do."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda_nb-sandbox")
+
+
+def _popen(argv: list[str], fds: tuple[int, ...], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        pass_fds=fds, start_new_session=True, env=env,
+    )  # fmt: skip
 
 
 def _dev() -> list[str]:
