@@ -439,3 +439,16 @@ def test_a_sandbox_started_by_a_finished_thread_lives_on(make_function) -> None:
     assert box.alive()
     again = fn.invoke({})
     assert (results[0].payload, again.payload, again.cold) == ("x", "xx", False)
+
+
+def test_a_runtime_killed_while_frozen_reinitialises_quietly(mode, make_function) -> None:
+    fn = make_function("import os\ndef lambda_handler(event, context):\n    return os.getpid()\n")
+    first = fn.invoke({})
+    env = environment(fn)
+    launcher = env.proc.pid
+    runtime = (sandbox.descendants(launcher) or [launcher])[0] if mode == "sandbox" else launcher
+    os.kill(runtime, signal.SIGKILL)  # from outside, while it is frozen
+    wait_until(lambda: sandbox.process_state(runtime) in ("", "Z"))
+    second = fn.invoke({})
+    assert second.status == "success" and second.cold, second.log_text()
+    assert second.environment == first.environment

@@ -269,6 +269,14 @@ class ExecutionEnvironment:
                 self.reaper.watch_group(self.sandbox.bwrap.pid)
         return self.sandbox
 
+    def _runtime_gone(self, pid: int) -> bool:
+        """Did the frozen runtime die? Asked of the process itself: its exit may not have been
+        reaped yet, and in the sandbox its launcher, stopped too, cannot notice it before thawed."""
+        if self.sandbox is not None:
+            kids = descendants(pid)  # the launcher's one child is the runtime
+            pid = kids[0] if kids else 0
+        return sandbox.process_state(pid) in ("", "Z", "X") if pid else True
+
     def _members(self) -> list[int]:
         """The environment's processes, for the Runtime API's peer check."""
         launcher = self._launcher
@@ -600,6 +608,8 @@ class ExecutionEnvironment:
         init_ms: float | None = None
         with self._cv:
             died_idle = self.proc is not None and self._exited is not None
+        if not died_idle and self.proc is not None and self._frozen:
+            died_idle = self._runtime_gone(self.proc.pid)
         if died_idle:
             # The runtime died while frozen (killed from outside, say). On Lambda the next
             # invoke would simply get a fresh sandbox: re-initialise quietly, no error.

@@ -405,12 +405,20 @@ class Sandbox:
         proc, self.bwrap = self.bwrap, None
         if proc is None:
             return
-        pids = self.processes()
-        for pid in [proc.pid, *pids]:
+        own = [p for p in (self.init_pid, self.keeper_pid) if p]
+        pids = [*self.processes(), *own]
+        for pid in [*pids, proc.pid]:
             _kill(pid, signal.SIGKILL)
         proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+        # SIGKILLed, bwrap's init takes the namespace down with it, asynchronously: wait for
+        # that, so that nothing of the sandbox is left when this returns.
+        deadline = time.monotonic() + 10
+        while any(process_state(p) not in ("", "Z", "X") for p in pids) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.002)
         self.init_pid = self.keeper_pid = None
 
     # --------------------------------------------------------------- the runtime
@@ -448,7 +456,7 @@ class Sandbox:
         stop; continued last (`thaw`), it never sees it either."""
         _kill(launcher, signal.SIGSTOP)
         deadline = time.monotonic() + 0.5
-        while _state(launcher) not in ("T", "t", "Z", "") and time.monotonic() < deadline:
+        while process_state(launcher) not in ("T", "t", "Z", "") and time.monotonic() < deadline:
             time.sleep(0.0001)
         self.signal_all(signal.SIGSTOP, None)
 
@@ -499,7 +507,7 @@ def _dev() -> list[str]:
     return args
 
 
-def _state(pid: int) -> str:
+def process_state(pid: int) -> str:
     """A process's state letter from /proc/PID/stat ("" if it is gone)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
