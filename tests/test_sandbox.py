@@ -116,6 +116,7 @@ def lambda_handler(event, context):
         "write_home": attempt("/home/sbx_user1051/x"),
         "tmp": attempt("/tmp/x"),
         "lang": sys.executable, "root": sorted(os.listdir("/")),
+        "site": [p for p in sys.path if p.endswith("-packages") and os.listdir(p)],
     }
 """
 
@@ -139,6 +140,8 @@ def test_what_a_handler_sees_in_the_sandbox(make_function, tmp_path) -> None:
     assert seen["stack"] == [8388608, -1] and seen["memlock"] == [65536, 65536]
     assert seen["lang"].startswith(("/var/lang/bin/python3.", "/usr/bin/python3."))
     assert "root" not in seen["root"] and "work" not in seen["root"]
+    if seen["lang"].startswith("/var/lang/"):  # nothing pip-installed into the host's interpreter
+        assert seen["site"] == []
     # Exactly the variables of a python3.x function (sandbox-and-packages.md 1.7) except the
     # execution role's credentials, which lambda_nb.aws provides when asked to.
     assert set(seen["env"]) == {

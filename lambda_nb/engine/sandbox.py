@@ -162,6 +162,7 @@ class Layout:
     argv: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)  # replaces the process-mode values
     dirs: list[str] = field(default_factory=list)  # empty read-only directories
+    masked: list[str] = field(default_factory=list)  # existing folders shown empty
 
 
 def _language_root(executable: str, layout: Layout) -> str:
@@ -227,6 +228,12 @@ def plan(
             mapped.append(RUNTIME + real[len(client) :])
         elif os.access(real, os.X_OK) and os.path.isfile(real) and _is_binary(real):
             mapped.append(_language_root(real, layout))  # python3.X, node
+            lib = f"{os.path.dirname(os.path.dirname(real))}/lib/{os.path.basename(real)}"
+            own = mapped[-1].startswith(LANG) and os.path.isdir(f"{lib}/site-packages")
+            if family == "python" and runtime_site is None and own:
+                # What was pip-installed into this machine's interpreter is the host's, not
+                # the runtime's (its .pth files also cost ~20 ms a start): shown empty.
+                layout.masked.append(f"{LANG}/lib/{os.path.basename(real)}/site-packages")
         elif family == "provided" and i == 0:  # bootstrap=PATH, run as a layer's would be
             target = f"{OPT}/bootstrap" if opt_dir is None else f"{RUNTIME}/bootstrap"
             if target.startswith(OPT):
@@ -314,6 +321,7 @@ class Sandbox:
         self.init_pid: int | None = None  # bwrap's PID 1, host pid
         self.keeper_pid: int | None = None  # the keeper, PID 2
         self.launcher: int | None = None  # the running runtime's nsenter, outside
+        self._stopped: set[int] = set()
 
     # --------------------------------------------------------------- the namespaces
     def _passwd(self) -> tuple[str, str]:
@@ -342,6 +350,11 @@ class Sandbox:
             args += ["--dir", directory]
         for source, target in self.layout.binds:
             args += ["--ro-bind", source, target]
+        if self.layout.masked:
+            empty = self.work_dir / "empty"
+            empty.mkdir(exist_ok=True)
+            for target in self.layout.masked:
+                args += ["--ro-bind", str(empty), target]
         args += [
             "--dir", f"/home/{USER}",
             "--size", str(self.tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
@@ -458,10 +471,13 @@ class Sandbox:
         deadline = time.monotonic() + 0.5
         while process_state(launcher) not in ("T", "t", "Z", "") and time.monotonic() < deadline:
             time.sleep(0.0001)
-        self.signal_all(signal.SIGSTOP, None)
+        self._stopped = self.signal_all(signal.SIGSTOP, None)
 
     def thaw(self, launcher: int) -> None:
-        self.signal_all(signal.SIGCONT, None)
+        """SIGCONT what `freeze` stopped (a stopped process cannot have started another), the
+        launcher last."""
+        for pid in self._stopped:
+            _kill(pid, signal.SIGCONT)
         _kill(launcher, signal.SIGCONT)
 
     def signal_all(self, sig: int, launcher: int | None, passes: int = 3) -> set[int]:
