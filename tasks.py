@@ -37,7 +37,8 @@ TOUR = "notebooks/01-quickstart.ipynb"
 # Node.js runtime client (npm aws-lambda-ric, a native addon with its own curl) needs.
 SYSTEM_PACKAGES = [
     ("chromium", "chromium"), ("node", "nodejs"), ("npm", "npm"), ("curl", "curl"),
-    ("go", "golang-go"), ("make", "make"), ("cmake", "cmake"), ("g++", "g++"),
+    ("go", "golang-go"), ("bwrap", "bubblewrap"), ("make", "make"), ("cmake", "cmake"),
+    ("g++", "g++"),
     ("autoreconf", "autoconf"), ("automake", "automake"), ("libtoolize", "libtool"),
     ("unzip", "unzip"),  # tests/test_deploy.py unzips a package as Lambda does, modes and all
     ("wrk", "wrk"),  # benchmarks/bench_http.py's load generator

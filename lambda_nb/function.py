@@ -105,6 +105,7 @@ class Function:
         on_build: Callable[[str], None] | None = None,
         debug_port: int | None = None,
         aws: str | None = None,
+        ephemeral_storage: int = 512,
     ) -> Function:
         """Publish `code` as the handler module of function `name` (a new revision if it exists).
 
@@ -113,7 +114,8 @@ class Function:
         from the handler and runtime (`lambda_function.py`, `index.mjs`, `bootstrap`): for
         Node.js, `index.js` or `index.cjs` makes the code CommonJS, as on Lambda. `bootstrap` is
         an executable custom runtime, run in place like a layer's /opt/bootstrap (runtime
-        provided.al2023 or provided.al2, the default when it is given).
+        provided.al2023 or provided.al2, the default when it is given). `ephemeral_storage` is
+        /tmp's size in MB (512-10240), enforced where the sandbox runs (`isolation`).
 
         The code as on AWS (the handler sees only this, never the notebook's packages):
         `requirements` (a list of requirement strings, or a requirements.txt / package.json
@@ -154,6 +156,7 @@ class Function:
                 architecture=architecture,
                 aws=aws_choice,
                 aws_environment=aws_environment,
+                ephemeral_storage=ephemeral_storage,
             )
         )
         filename = filename or registry.code_file(runtime, handler, config.bootstrap)
@@ -262,6 +265,26 @@ class Function:
         """The runtime this revision runs on, e.g. `python3.12` (also when none was asked for:
         then the kernel's own Python), `nodejs22.x` or `provided.al2023`."""
         return str(self._revision.runtime.name)
+
+    @property
+    def isolation(self) -> str:
+        """How this function's execution environments run: "sandbox" (bubblewrap namespaces,
+        laid out as Lambda's) or "process" (a process group on this machine, as the kernel's
+        user); `isolation_reason` says why when it is "process". That of its newest live
+        environment, else the mode a new one would get."""
+        return str(self._isolation().mode)
+
+    @property
+    def isolation_reason(self) -> str | None:
+        """Why the sandbox is not used (None in sandbox mode)."""
+        reason = self._isolation().reason
+        return None if reason is None else str(reason)
+
+    def _isolation(self) -> Any:
+        from lambda_nb.engine.sandbox import isolation
+
+        live = [e for e in self._revision.environments if not e.discarded]
+        return live[-1].isolation if live else isolation()
 
     @property
     def code_file(self) -> str | None:

@@ -747,6 +747,19 @@ class LambdaMagics(Magics):
     def _event(self, text: str | None) -> Any:
         return self._guard(resolve_event, text, self.shell.user_ns)
 
+    _isolation_said = False
+
+    def _say_isolation_once(self, fn: Function) -> None:
+        """Without the sandbox, say so (and why) above the first invocation, once per kernel:
+        the function then runs as this kernel's user and can reach everything it can."""
+        if LambdaMagics._isolation_said or fn.isolation != "process":
+            return
+        LambdaMagics._isolation_said = True
+        print(
+            f"lambda_nb: functions run as plain processes here, not in the sandbox "
+            f"({fn.isolation_reason}); `%lambda list` shows each function's isolation."
+        )
+
     def _invoke(
         self,
         fn: Function,
@@ -763,6 +776,7 @@ class LambdaMagics(Magics):
         assert self.shell is not None
         from lambda_nb.engine.errors import InvokeError
 
+        self._say_isolation_once(fn)
         if debug:
             self._check_stdin()
 

@@ -20,6 +20,9 @@ from typing import Any, TypeVar
 from lambda_nb.commands import parse_env
 from lambda_nb.engine.config import (
     ARCHITECTURES,
+    EPHEMERAL_DEFAULT,
+    EPHEMERAL_MAX,
+    EPHEMERAL_MIN,
     LOG_FORMATS,
     LOG_LEVELS,
     MEMORY_DEFAULT,
@@ -107,6 +110,13 @@ MEMORY = Option(
     metavar="MB",
     type=int,
     default=MEMORY_DEFAULT,
+)
+EPHEMERAL_STORAGE = Option(
+    ("--ephemeral-storage",),
+    f"/tmp size in MB, {EPHEMERAL_MIN}-{EPHEMERAL_MAX}",
+    metavar="MB",
+    type=int,
+    default=EPHEMERAL_DEFAULT,
 )
 ENV = Option(("--env",), "environment variables", metavar="K=V", nargs="+", action="extend")
 LOG_FORMAT = Option(
@@ -213,6 +223,7 @@ FUNCTION: tuple[Option, ...] = (
     HANDLER,
     TIMEOUT,
     MEMORY,
+    EPHEMERAL_STORAGE,
     ENV,
     LOG_FORMAT,
     LOG_LEVEL,

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import sandboxed, task_root, tmp_dir
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import ConfigError, RuntimeNotFound
@@ -137,19 +138,20 @@ def test_bootstrap_environment(custom) -> None:
     fn = custom(
         "#!/bin/sh\n"
         'API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"\n'
-        'env > "$TMPDIR/env"; pwd >> "$TMPDIR/env"\n'
+        'env > "${TMPDIR:-/tmp}/env"; pwd >> "${TMPDIR:-/tmp}/env"\n'
         'RID=$(curl -sS -D - -o /dev/null "$API/invocation/next" | '
         "grep -Fi Lambda-Runtime-Aws-Request-Id | tr -d '[:space:]' | cut -d: -f2)\n"
         'curl -sS -o /dev/null "$API/invocation/$RID/response" -d 1\n'
         'curl -sS "$API/invocation/next"\n'
     )
     assert fn.invoke({}).payload == 1
-    lines = (fn._revision.environments[0].tmp / "env").read_text().splitlines()
+    lines = (tmp_dir(fn) / "env").read_text().splitlines()
     env = dict(line.split("=", 1) for line in lines[:-1] if "=" in line)
-    task = str(fn._revision.task_root)
+    task = task_root(fn)
     assert lines[-1] == task  # the working directory
     assert "AWS_EXECUTION_ENV" not in env
-    assert env["LAMBDA_TASK_ROOT"] == task and env["LAMBDA_RUNTIME_DIR"] == task
+    runtime_dir = "/var/runtime" if sandboxed(fn) else task
+    assert env["LAMBDA_TASK_ROOT"] == task and env["LAMBDA_RUNTIME_DIR"] == runtime_dir
     assert env["_HANDLER"] == "function.handler"
     assert "_LAMBDA_TELEMETRY_LOG_FD" in env  # a custom runtime may use it (AWS's do)
     assert "LC_CTYPE" not in env and "NODE_PATH" not in env
@@ -316,7 +318,7 @@ def test_unknown_path_and_wrong_method(custom) -> None:
 def test_bootstrap_that_cannot_be_executed(custom, code: str, reason: str) -> None:
     fn = custom(code)
     inv = fn.invoke({})
-    path = fn._revision.task_root / "bootstrap"
+    path = f"{task_root(fn)}/bootstrap"
     assert inv.error == {
         "errorType": "Runtime.InvalidEntrypoint",
         "errorMessage": f"RequestId: {inv.request_id} Error: fork/exec {path}: {reason}",
@@ -363,7 +365,8 @@ done
     fn = custom(function_sh, bootstrap=str(runtime), filename="function.sh")
     assert fn.config.bootstrap == str(runtime) and fn.code_file == "function.sh"
     inv = fn.invoke({"a": 1})
-    assert inv.payload == {"received": {"a": 1}, "dir": str(tmp_path)}
+    runtime_dir = "/var/runtime" if sandboxed(fn) else str(tmp_path)
+    assert inv.payload == {"received": {"a": 1}, "dir": runtime_dir}
     assert not (fn._revision.task_root / "bootstrap").exists()
     # The same through from_file, with provided.al2023 implied by bootstrap=.
     script = tmp_path / "function.sh"

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import threading
 
 import pytest
@@ -115,7 +114,7 @@ count = 0
 def lambda_handler(event, context):
     global count
     count += 1
-    path = os.path.join(os.environ["TMPDIR"], "note.txt")
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "note.txt")
     if event.get("write"):
         open(path, "w").write("kept")
     if event.get("hang"):
@@ -164,7 +163,7 @@ def test_print_lines_split_and_empty_lines_dropped(make_function):
     ]  # fmt: skip
 
 
-def test_concurrent_invokes_use_separate_environments(make_function, tmp_path):
+def test_concurrent_invokes_use_separate_environments(process_mode, make_function, tmp_path):
     # Each handler checks in, then waits until all three are in at once: only three environments
     # can do that (one environment would run them in turn, each waiting out its 30 s).
     code = """import os, time
@@ -252,14 +251,15 @@ def lambda_handler(event, context):
 
 
 def test_unknown_runtime_api_path_is_404(make_function):
+    # Asked from inside the environment: the endpoint answers no one else (test_sandbox.py).
     fn = make_function(
-        "import os\ndef lambda_handler(e, c):\n    return os.environ['AWS_LAMBDA_RUNTIME_API']\n"
+        "import os, socket\ndef lambda_handler(e, c):\n"
+        "    host, port = os.environ['AWS_LAMBDA_RUNTIME_API'].split(':')\n"
+        "    with socket.create_connection((host, int(port))) as s:\n"
+        "        s.sendall(b'GET /nope HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')\n"
+        "        return s.recv(4096).split(b'\\r\\n')[0].decode()\n"
     )
-    host, port = fn.invoke({}).payload.split(":")
-    with socket.create_connection((host, int(port))) as s:
-        s.sendall(b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        status = s.recv(4096).split(b"\r\n")[0]
-    assert status == b"HTTP/1.1 404 Not Found"
+    assert fn.invoke({}).payload == "HTTP/1.1 404 Not Found"
 
 
 def test_memory_enforced_by_polling_backend(service, make_function, monkeypatch):
@@ -303,7 +303,9 @@ def test_json_log_format_writes_platform_events(make_function):
     assert last["type"] == "platform.report" and last["record"]["status"] == "timeout"
 
 
-def test_closing_a_function_under_a_running_invocation_aborts_it(make_function, tmp_path):
+def test_closing_a_function_under_a_running_invocation_aborts_it(
+    process_mode, make_function, tmp_path
+):
     code = (
         "import os, time\ndef lambda_handler(event, context):\n"
         "    open(event['started'], 'w').close()\n    time.sleep(30)\n"
@@ -320,7 +322,10 @@ def test_closing_a_function_under_a_running_invocation_aborts_it(make_function, 
     assert not any(r.message.startswith("REPORT") for r in inv.logs)
 
 
-def test_a_runtime_killed_while_frozen_reinitialises_quietly(make_function, processes_with_env):
+def test_a_runtime_killed_while_frozen_reinitialises_quietly(
+    process_mode, make_function, processes_with_env
+):
+    # The handler's pid is the host's only in process mode; test_sandbox.py kills in the sandbox.
     fn = make_function("import os\ndef lambda_handler(event, context):\n    return os.getpid()\n")
     first = fn.invoke({})
     os.kill(first.payload, signal.SIGKILL)  # from outside, while the runtime is frozen

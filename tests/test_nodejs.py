@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import sandboxed, task_root
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import RuntimeNotFound
@@ -28,7 +29,7 @@ RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"]
 V3 = ["nodejs20.x", "nodejs22.x"]
 RID = r"[0-9a-f-]{36}"
 TASK = "<task-root>"  # stands for the function's task root in expected messages
-RUNTIME_INDEX = str(registry.HERE / "nodejs" / "index.mjs")
+RUNTIME_INDEX = "{RUNTIME_DIR}/index.mjs"  # /var/runtime in the sandbox, else our client's folder
 NODEJS_EXIT = (
     "The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly "
     "caused by a Promise that was never settled. For more information, see "
@@ -183,7 +184,8 @@ FAULTS = {
         "export const handler = async () => 1;\n",
         init_error(
             "Runtime.ImportModuleError",
-            re.escape(f"Error: Cannot find module 'nope'\nRequire stack:\n- {RUNTIME_INDEX}"),
+            re.escape(f"Error: Cannot find module 'nope'\nRequire stack:\n- {RUNTIME_INDEX}")
+            .replace(re.escape("{RUNTIME_DIR}"), "{RUNTIME_DIR}"),
         ),
         handler="nope.handler",
         filename="index.mjs",
@@ -295,7 +297,9 @@ def test_fault(case: str, runtime: str, node, assert_report_line) -> None:
     assert inv.error is not None
     assert inv.error["errorType"] == expect.error_type, inv.error
     message = expect.message.replace(RID, re.escape(inv.request_id))
-    message = message.replace(TASK, re.escape(str(fn._revision.task_root)))
+    message = message.replace(TASK, re.escape(task_root(fn)))
+    client = "/var/runtime" if sandboxed(fn) else str(registry.HERE / "nodejs")
+    message = message.replace("{RUNTIME_DIR}", re.escape(client))
     assert re.fullmatch(message, inv.error["errorMessage"]), inv.error["errorMessage"]
     if "trace" in inv.error:
         assert isinstance(inv.error["trace"], list)
@@ -663,7 +667,7 @@ def test_fifty_megabytes_of_output(node, runtime: str) -> None:
 def test_commonjs_by_file_name(node, runtime: str, filename: str, code: str) -> None:
     fn = node(code, runtime=runtime, filename=filename)
     inv = fn.invoke({})
-    assert inv.payload == {"kind": "function", "file": str(fn._revision.task_root / filename)}
+    assert inv.payload == {"kind": "function", "file": f"{task_root(fn)}/{filename}"}
     assert fn.code_file == filename
 
 
@@ -693,7 +697,7 @@ def test_environment_variables(node, runtime: str) -> None:
         memory=512,
     )
     inv = fn.invoke({})
-    env, task = inv.payload["env"], str(fn._revision.task_root)
+    env, task = inv.payload["env"], task_root(fn)
     major = runtime[len("nodejs") : -len(".x")]
     assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{runtime}"
     assert env["_HANDLER"] == "index.handler"

@@ -76,3 +76,10 @@ def test_completion_values() -> None:
     assert options.find("--nope") is None
     runtimes = options.RUNTIME.values() if options.RUNTIME.values else []
     assert "nodejs22.x" in runtimes and "provided.al2023" in runtimes
+
+
+def test_ephemeral_storage_option() -> None:
+    assert options.EPHEMERAL_STORAGE.default == FunctionConfig().ephemeral_storage == 512
+    settings = options.settings(_parse("--ephemeral-storage", "2048"), {})
+    assert settings["ephemeral_storage"] == 2048
+    assert "/tmp size in MB, 512-10240" in str(_actions(_cli_invoke())["ephemeral_storage"].help)

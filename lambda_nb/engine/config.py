@@ -12,6 +12,8 @@ from lambda_nb.engine.errors import ConfigError
 
 TIMEOUT_MIN, TIMEOUT_MAX, TIMEOUT_DEFAULT = 1, 900, 3
 MEMORY_MIN, MEMORY_MAX, MEMORY_DEFAULT = 128, 10240, 128
+# /tmp in MB: EphemeralStorage.Size (sandbox-and-packages.md 1.1; lambda-runtime.md 7).
+EPHEMERAL_MIN, EPHEMERAL_MAX, EPHEMERAL_DEFAULT = 512, 10240, 512
 ENV_VARS_MAX_BYTES = 4096
 INIT_TIMEOUT_S = 10.0
 REQUEST_MAX_BYTES = 6291456  # sync Invoke request: "Request must be smaller than 6291456 bytes"
@@ -61,6 +63,7 @@ class FunctionConfig:
     # Lambda sets itself and a user may not (RESERVED_ENV_KEYS). Kept out of repr: secrets.
     aws: str | None = None
     aws_environment: dict[str, str] = field(default_factory=dict, repr=False)
+    ephemeral_storage: int = EPHEMERAL_DEFAULT  # /tmp's size in MB (the sandbox enforces it)
 
     @property
     def function_arn(self) -> str:
@@ -110,6 +113,7 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
             f"1 validation error detected: Value '{cfg.memory}' at 'memorySize' failed to satisfy "
             f"constraint: Member must have value between {MEMORY_MIN} and {MEMORY_MAX} MB"
         )
+    _check_ephemeral_storage(cfg.ephemeral_storage)
     for key, value in (cfg.environment or {}).items():
         for what, item in ((f"Environment.Variables.{key}", value), ("Environment.Variables", key)):
             if not isinstance(item, str):  # boto3 refuses it; converting would hide the mistake
@@ -170,6 +174,26 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
         log_format=log_format,
         log_level=log_level,
     )
+
+
+def _check_ephemeral_storage(size: object) -> None:
+    """boto3's own check below the minimum, the API's above the maximum (the wording of both
+    as triggers.md records them for other integer fields)."""
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise ConfigError(
+            f"Parameter validation failed:\nInvalid type for parameter EphemeralStorage.Size, "
+            f"value: {size!r}, type: {type(size)}, valid types: <class 'int'>"
+        )
+    if size < EPHEMERAL_MIN:
+        raise ConfigError(
+            f"Parameter validation failed:\nInvalid value for parameter EphemeralStorage.Size, "
+            f"value: {size}, valid min value: {EPHEMERAL_MIN}"
+        )
+    if size > EPHEMERAL_MAX:
+        raise ConfigError(
+            f"1 validation error detected: Value '{size}' at 'ephemeralStorage.size' failed to "
+            f"satisfy constraint: Member must have value less than or equal to {EPHEMERAL_MAX}"
+        )
 
 
 def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> str:

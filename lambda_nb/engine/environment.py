@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambda_nb.engine import platform_lines as pl
-from lambda_nb.engine import watchdog
+from lambda_nb.engine import sandbox, watchdog
 from lambda_nb.engine.config import (
     INIT_TIMEOUT_S,
     REGION,
@@ -177,6 +177,7 @@ class ExecutionEnvironment:
         self._exited: int | None = None
         self._frozen = False
         self._frozen_pids: set[int] = set()
+        self._launcher: int | None = None  # the runtime's process (or its launcher)
         self._in_init = False
         self._debug: DebugSession | None = None  # the current invocation's, if debugged
         self._ide_attached = False  # debug_port: never frozen, so the IDE's link stays alive
@@ -188,7 +189,11 @@ class ExecutionEnvironment:
             config.log_format, config.name, config.function_arn, config.memory, version,
             initialization_type,
         )  # fmt: skip
-        self.server = RuntimeAPIServer(self)
+        # Sandbox or process mode (engine/sandbox.py), decided once per environment.
+        self.isolation = sandbox.isolation()
+        self._layout: sandbox.Layout | None = None
+        self.sandbox: sandbox.Sandbox | None = None
+        self.server = RuntimeAPIServer(self, self._members)
 
     # ------------------------------------------------------------------ logs
     def _sink(self, rec: LogRecord) -> None:
@@ -238,6 +243,9 @@ class ExecutionEnvironment:
         if cfg.log_format == "JSON":
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = cfg.log_level or "INFO"
+        if self._layout is not None:  # sandbox: Lambda's paths, and /tmp is /tmp (no TMPDIR)
+            del env["TMPDIR"]
+            env.update(self._layout.env)
         env.update(cfg.aws_environment)  # the role's credentials, the local AWS's endpoint
         env.update(cfg.environment)
         return env
@@ -253,15 +261,62 @@ class ExecutionEnvironment:
             site = "" if self.runtime_site is None else str(self.runtime_site)
             env["_LAMBDA_NB_IMPORT_PATHS"] = f"{opt}{os.pathsep}{site}"
 
+    # ------------------------------------------------------------- sandbox
+    def _sandboxed(self) -> sandbox.Sandbox | None:
+        """The running sandbox (built on first use, rebuilt if its keeper died), or None in
+        process mode."""
+        if self.isolation.mode != "sandbox":
+            return None
+        if self._layout is None:
+            cmd = self.runtime
+            packages = ("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py")
+            aws_python = cmd.family == "python" and "awslambdaric" in cmd.argv
+            self._layout = sandbox.plan(
+                cmd.family, cmd.command(self.task_root), self.task_root, cmd.runtime_dir,
+                self.opt_dir, self.runtime_site, packages if aws_python else (),
+            )  # fmt: skip
+        if self.sandbox is None:
+            size = self.config.ephemeral_storage
+            marker = {watchdog.MARKER_VARIABLE: self.log_stream}  # bwrap is swept by it too
+            self.sandbox = sandbox.Sandbox(self._layout, size, self.tmp.parent, marker)
+        if not self.sandbox.alive():
+            self.sandbox.start()
+            if self.reaper is not None and self.sandbox.bwrap is not None:
+                self.reaper.watch_group(self.sandbox.bwrap.pid)
+        return self.sandbox
+
+    def _runtime_gone(self, pid: int) -> bool:
+        """Did the frozen runtime die? Asked of the process itself: its exit may not have been
+        reaped yet, and in the sandbox its launcher, stopped too, cannot notice it before thawed."""
+        if self.sandbox is not None:
+            kids = descendants(pid)  # the launcher's one child is the runtime
+            pid = kids[0] if kids else 0
+        return sandbox.process_state(pid) in ("", "Z", "X") if pid else True
+
+    def _members(self) -> list[int]:
+        """The environment's processes, for the Runtime API's peer check."""
+        launcher = self._launcher
+        if launcher is None:
+            return []
+        if self.sandbox is not None:
+            return self.sandbox.processes(launcher)
+        return [launcher, *descendants(launcher), *self.memory.pids()]
+
     def _spawn(self) -> None:
         """Start the runtime; OSError if it cannot be executed (Runtime.InvalidEntrypoint)."""
         with self._cv:
             self._init_error = None  # before the new process can report one
+        box = self._sandboxed()
+        command = self.runtime.command(self.task_root)
+        if box is not None:
+            assert self._layout is not None
+            sandbox.check_executable(command[0], self._layout.argv[0])
+            command = box.command(self._layout.argv)
         read_out, write_out, write_tel = log_pipe()  # print and logging in call order
         try:
             proc = subprocess.Popen(
-                self.runtime.command(self.task_root),
-                cwd=self.task_root,
+                command,
+                cwd=self.task_root if box is None else None,
                 env=self._environ(write_tel),
                 stdin=subprocess.DEVNULL,
                 stdout=write_out,
@@ -275,6 +330,9 @@ class ExecutionEnvironment:
         finally:
             os.close(write_out)
             os.close(write_tel)
+        self._launcher = proc.pid  # its connections to the Runtime API are welcome from now
+        if box is not None:
+            box.launcher = proc.pid
         assert proc.stderr is not None
         self.memory.reset_oom()
         try:
@@ -304,6 +362,14 @@ class ExecutionEnvironment:
         proc = self.proc
         if proc is None:
             return
+        if self.sandbox is not None:  # every process of the namespace, wherever it went
+            if sig == signal.SIGSTOP:
+                self.sandbox.freeze(proc.pid)
+            elif sig == signal.SIGCONT:
+                self.sandbox.thaw(proc.pid)
+            else:
+                self.sandbox.signal_all(sig, proc.pid)
+            return
         try:
             os.killpg(proc.pid, sig)
         except OSError:
@@ -322,6 +388,8 @@ class ExecutionEnvironment:
             self._frozen_pids = set()
             if isinstance(self.memory, CgroupMemory):  # the cgroup lists every process, cheaply
                 self._frozen_pids = set(self.memory.pids()) - {self.proc.pid}
+            elif self.sandbox is None:  # without one, what is still below the runtime
+                self._frozen_pids = set(descendants(self.proc.pid))
             self._signal(signal.SIGSTOP, self._frozen_pids)
             self.memory.pause()
             self._frozen = True
@@ -339,7 +407,7 @@ class ExecutionEnvironment:
             return
         # Everything in the cgroup or below the runtime, even what left the process group.
         self._signal(signal.SIGKILL, set(self.memory.pids()) | set(descendants(proc.pid)))
-        if not isinstance(self.memory, CgroupMemory):
+        if self.sandbox is None and not isinstance(self.memory, CgroupMemory):
             # No cgroup holds what left the group and the tree (setsid, then a double fork):
             # sweep by the environment's marker, as the watchdog does.
             watchdog.kill_marked([watchdog.marker(self.log_stream)])
@@ -531,6 +599,8 @@ class ExecutionEnvironment:
         """RAPID's fork/exec failure, in Go's wording: `fork/exec <path>: exec format error`."""
         reason = (exc.strerror or str(exc)).lower()
         path = self.runtime.command(self.task_root)[0]
+        if self._layout is not None:
+            path = self._layout.argv[0]
         error_type = "Runtime.InvalidEntrypoint"
         body = platform_error(request_id, error_type, f"fork/exec {path}: {reason}")
         return _InitOutcome(False, 0.0, "error", error_type, body)
@@ -593,6 +663,8 @@ class ExecutionEnvironment:
         init_ms: float | None = None
         with self._cv:
             died_idle = self.proc is not None and self._exited is not None
+        if not died_idle and self.proc is not None and self._frozen:
+            died_idle = self._runtime_gone(self.proc.pid)
         if died_idle:
             # The runtime died while frozen (killed from outside, say). On Lambda the next
             # invoke would simply get a fresh sandbox: re-initialise quietly, no error.
@@ -865,6 +937,10 @@ class ExecutionEnvironment:
             # Anything that escaped the cgroup still carries the marker. (Without a cgroup,
             # every reset, this one included, has swept by it already.)
             watchdog.kill_marked([watchdog.marker(self.log_stream)])
+        if self.sandbox is not None:
+            if self.reaper is not None and self.sandbox.bwrap is not None:
+                self.reaper.forget_group(self.sandbox.bwrap.pid)
+            self.sandbox.stop()
         self.server.close()
         path = getattr(self.memory, "path", None)
         self.memory.close()

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import socket
+import struct
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -154,10 +156,20 @@ class RuntimeAPIHandler(Protocol):
 
 
 class RuntimeAPIServer:
-    """Listens on 127.0.0.1:<free port>; a thread per connection."""
+    """Listens on 127.0.0.1:<free port>; a thread per connection.
 
-    def __init__(self, handler: RuntimeAPIHandler) -> None:
+    The port is on the host's loopback (functions share the host's network, as they reach the
+    internet on Lambda), so any local process could connect, read an event and post a forged
+    result. `members` closes that: each accepted connection's peer socket is looked up in
+    /proc/net/tcp and must be held by one of the environment's processes, which `members` lists
+    (sandbox-and-packages.md 5.8, option 3); anything else is closed unanswered.
+    """
+
+    def __init__(
+        self, handler: RuntimeAPIHandler, members: Callable[[], list[int]] | None = None
+    ) -> None:
         self.handler = handler
+        self.members = members
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -181,7 +193,27 @@ class RuntimeAPIServer:
                 target=self._serve, args=(conn,), name="lambda_nb-rapi-conn", daemon=True
             ).start()
 
+    def _peer_allowed(self, sock: socket.socket) -> bool:
+        """Is the other end held by a process of the environment? Asked a few times over
+        0.2 s: a runtime that has just been started can connect before its launcher is known."""
+        assert self.members is not None
+        try:
+            peer, local = sock.getpeername()[:2], sock.getsockname()[:2]
+        except OSError:
+            return False
+        inode = peer_inode(peer, local)
+        if inode is None:
+            return False
+        for attempt in range(5):
+            if socket_holders(inode, self.members()):
+                return True
+            threading.Event().wait(0.01 * (attempt + 1))
+        return False
+
     def _serve(self, conn: Connection) -> None:
+        if self.members is not None and not self._peer_allowed(conn.sock):
+            conn.close()  # not one of ours: no event, no answer
+            return
         try:
             while not self._closed:
                 method, path, headers, body = conn.read_request()
@@ -243,3 +275,48 @@ class RuntimeAPIServer:
             pass
         for conn in list(self._conns):
             conn.close()
+
+
+def _tcp_hex(addr: tuple[str, int]) -> str:
+    """An IPv4 address as /proc/net/tcp writes it (host byte order, upper-case hex)."""
+    packed = struct.unpack("=I", socket.inet_aton(addr[0]))[0]
+    return f"{packed:08X}:{addr[1]:04X}"
+
+
+def peer_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
+    """The inode of the socket bound to `local` and connected to `remote` (Linux), if any."""
+    want = (_tcp_hex(local), _tcp_hex(remote))
+    try:
+        with open("/proc/net/tcp", "rb") as f:
+            lines = f.read().decode("ascii", "replace").splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 9 and (fields[1], fields[2]) == want:
+            return int(fields[9])
+    return None
+
+
+def socket_holders(inode: int, candidates: list[int] | None = None) -> list[int]:
+    """Processes holding `socket:[inode]` among `candidates` (default: every process)."""
+    target = f"socket:[{inode}]"
+    if candidates is None:
+        try:
+            candidates = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+        except OSError:
+            return []
+    found = []
+    for pid in candidates:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    found.append(pid)
+                    break
+            except OSError:
+                continue
+    return found

@@ -215,7 +215,9 @@ class HistoryView:
         }
 
 
-FUNCTIONS_HEADER = ["name", "rev", "handler", "runtime", "timeout", "memory", "invokes", "last"]
+FUNCTIONS_HEADER = [
+    "name", "rev", "handler", "runtime", "timeout", "memory", "invokes", "last", "isolation",
+]  # fmt: skip
 
 
 class FunctionsView:
@@ -223,7 +225,12 @@ class FunctionsView:
 
     def __init__(self, functions: Iterable[Any]) -> None:
         self.rows = []
+        self.notes: list[str] = []  # why a function runs without the sandbox, once each
         for fn in functions:
+            isolation = str(getattr(fn, "isolation", "") or "")
+            reason = getattr(fn, "isolation_reason", None)
+            if reason and f"process mode: {reason}" not in self.notes:
+                self.notes.append(f"process mode: {reason}")
             cfg = fn.config
             history = list(fn.history)
             last = history[-1].status if history else ""
@@ -237,6 +244,7 @@ class FunctionsView:
                     f"{cfg.memory} MB",
                     str(len(history)),
                     last,
+                    isolation,
                 ]
             )
 
@@ -244,9 +252,11 @@ class FunctionsView:
         if not self.rows:
             text = "No functions yet: define one with %%lambda NAME"
             return {"text/plain": text, "text/html": f"<i>{_e(text)}</i>"}
+        notes = "".join(f"\n{note}" for note in self.notes)
+        html_notes = "".join(f"<div><i>{_e(note)}</i></div>" for note in self.notes)
         return {
-            "text/plain": table_text(FUNCTIONS_HEADER, self.rows),
-            "text/html": table_html(FUNCTIONS_HEADER, self.rows, "lnb-functions"),
+            "text/plain": table_text(FUNCTIONS_HEADER, self.rows) + notes,
+            "text/html": table_html(FUNCTIONS_HEADER, self.rows, "lnb-functions") + html_notes,
         }
 
 
