@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import sandboxed, task_root, tmp_dir
+from sandbox_paths import sandboxed, task_root, tmp_dir
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import ConfigError, RuntimeNotFound

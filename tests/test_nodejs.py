@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import sandboxed, task_root
+from sandbox_paths import sandboxed, task_root
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import RuntimeNotFound

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import tmp_dir
+from sandbox_paths import tmp_dir
 from waiting import wait_until
 
 from lambda_nb import Function
