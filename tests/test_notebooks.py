@@ -380,3 +380,44 @@ def test_triggers_notebook_tells_its_story(tmp_path: Path) -> None:
     status = output("%lambda aws status")
     assert "worker     arn:aws:sqs:us-east-1:123456789012:orders  Enabled" in status
     assert "on-upload  s3://uploads/in/*" in status
+
+
+# ------------------------------------------------ 09: the execution environment (the sandbox)
+ENVIRONMENT_NB = ROOT / "notebooks" / "09-the-execution-environment.ipynb"
+
+
+@pytest.mark.slow
+def test_execution_environment_notebook_tells_its_story(tmp_path: Path) -> None:
+    """What 09 teaches, as its outputs show it, in the mode this machine gives: in the sandbox
+    Lambda's paths, user, limits and walls; in process mode, that it says so."""
+    nb = execute(ENVIRONMENT_NB, tmp_path)
+
+    def output(first_line: str) -> str:
+        cell = next(
+            c for c in nb.cells if c.cell_type == "code" and c.source.startswith(first_line)
+        )
+        return "\n".join(_text(o) for o in cell.outputs)
+
+    listing = output("%lambda list")
+    sandbox = "sandbox" in listing.splitlines()[2]
+    assert sandbox or "process" in listing
+    variables = output('seen.payload["variables"]')
+    assert "'HOME'" not in variables and "'_HANDLER'" in variables
+    assert "JPY_" not in variables and "VIRTUAL_ENV" not in variables  # nothing of the kernel's
+    assert output("first.payload, second.payload") == (
+        "({'cache found': False}, {'cache found': True}, True, {'cache found': False})"
+    )
+    assert "the kernel lives on" in output("import os")
+    assert output("%lambda invoke cache").count("Cold start") == 2
+    if sandbox:
+        assert "'/var/task': \"[Errno 30] Read-only file system: '/var/task/notes.txt'\"" in (
+            output("wrote.payload")
+        )
+        assert output("read.payload") == "[]"  # /tmp is the function's own
+        limits = output("limited.payload")
+        assert "then: Too many open files" in limits
+        assert "512 MB written, then: No space left on device" in limits
+        assert ", 0, 'the kernel lives on')" in output("import os")  # no daemon left
+    else:
+        assert "not enforced" in output("limited.payload")
+
