@@ -28,8 +28,15 @@ from lambda_nb import Function
 from lambda_nb.engine import sandbox
 from lambda_nb.engine.errors import ConfigError
 
-HAVE_SANDBOX = sandbox.isolation().mode == "sandbox"
-needs_sandbox = pytest.mark.skipif(not HAVE_SANDBOX, reason=str(sandbox.isolation()))
+
+@pytest.fixture(autouse=True)
+def _sandbox_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox is opt-in (LAMBDA_NB_ISOLATION=sandbox): these tests are about it."""
+    monkeypatch.setenv(sandbox.ISOLATION_VARIABLE, "sandbox")
+
+
+HAVE_SANDBOX = sandbox._probe().mode == "sandbox"  # can this machine make one?
+needs_sandbox = pytest.mark.skipif(not HAVE_SANDBOX, reason=str(sandbox._probe()))
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
 
 
@@ -152,6 +159,10 @@ def test_what_a_handler_sees_in_the_sandbox(make_function, tmp_path) -> None:
         "AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_PORT",
         "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "LANG", "LC_CTYPE", "LD_LIBRARY_PATH", "PATH",
         "PWD", "PYTHONPATH", "SHLVL", "TZ", "_HANDLER", "_X_AMZN_TRACE_ID",
+        # lambda_nb's own, where Lambda would give the role's credentials: no shared files and
+        # no instance metadata, so a function without `aws=` has no credentials at all
+        # (lambda_nb/aws/credentials.py).
+        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED",
     }  # fmt: skip
     # The code itself is untouched.
     assert (fn._revision.task_root / "lambda_function.py").read_text() == SEE

@@ -71,7 +71,7 @@ XRAY = {
 RLIMITS = ("--nofile=1024:1024", "--stack=8388608:unlimited", "--core=10737418240:10737418240",
            "--memlock=65536:65536")  # fmt: skip
 NPROC = 742
-ISOLATION_VARIABLE = "LAMBDA_NB_ISOLATION"  # "process" forces today's process-group mode
+ISOLATION_VARIABLE = "LAMBDA_NB_ISOLATION"  # "sandbox" turns the sandbox on (opt-in)
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "resolv.conf", "hosts", "nsswitch.conf",
         "host.conf", "gai.conf", "ssl", "ca-certificates", "ca-certificates.conf", "alternatives",
         "localtime", "mime.types")  # fmt: skip
@@ -91,10 +91,20 @@ class Isolation:
 
 
 def isolation() -> Isolation:
-    """The mode new execution environments get (LAMBDA_NB_ISOLATION=process forces it)."""
-    forced = os.environ.get(ISOLATION_VARIABLE, "").strip().lower()
-    if forced == "process":
+    """The mode new execution environments get: LAMBDA_NB_ISOLATION=sandbox asks for the
+    sandbox (where this machine can make one), anything else is process mode.
+
+    The sandbox is opt-in for now: with it on, parts of the suite written for process mode
+    (handlers that share host files with their test, the local AWS, requirements and Node.js
+    versions seen from inside) do not pass yet, so it is not yet what every user gets.
+    """
+    asked = os.environ.get(ISOLATION_VARIABLE, "").strip().lower()
+    if asked == "process":
         return Isolation("process", f"{ISOLATION_VARIABLE}=process is set")
+    if asked != "sandbox":
+        return Isolation(
+            "process", f"the sandbox is opt-in for now: set {ISOLATION_VARIABLE}=sandbox"
+        )
     return _probe()
 
 
