@@ -1,6 +1,6 @@
 """The way out to AWS, timed: package(), export_sam() (+ cfn-lint), deploy() against moto.
 
-    python benchmarks/bench_package.py [--repeat 3]
+    python benchmarks/bench_deploy.py [--repeat 3]
 
 The function is a handler plus a realistic dependency set: the boto3 closure (boto3, botocore,
 s3transfer, jmespath, dateutil, six, urllib3) copied from this environment into the task root,
