@@ -206,6 +206,27 @@ def _aws(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _code_file(args: argparse.Namespace) -> Path:
+    """FILE, the handler's code; CommandError if there is no such file."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    return path
+
+
+def _function(args: argparse.Namespace) -> Any:
+    """FILE's function, published with the options given: invoke, serve, package, export and
+    deploy all start here. A bad option or a failed requirements build is a CommandError."""
+    from lambda_nb.engine.errors import BuildError, ConfigError
+    from lambda_nb.function import Function
+
+    path = _code_file(args)
+    try:
+        return Function.from_file(path, **_options(args))  # the runtime's default handler
+    except (ConfigError, BuildError) as exc:
+        raise CommandError(str(exc)) from None
+
+
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """Function.from_file keywords: the shared function options, and --name."""
     found = options.settings(args, {})
@@ -218,22 +239,16 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from lambda_nb.engine.errors import BuildError, ConfigError, InvokeError
+    from lambda_nb.engine.errors import InvokeError
     from lambda_nb.engine.records import payload_json
-    from lambda_nb.function import Function
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"{args.file}: no such file")
+    _code_file(args)  # before the event is read: the first mistake is the one reported
     if args.debug and (args.asynchronous or args.count is not None):
         raise CommandError("--debug stops one synchronous invocation, not --async or --count")
     if args.debug and (args.event or "").strip().startswith("@-"):
         raise CommandError("--debug reads pdb's commands from stdin: the event cannot come from it")
     event = resolve_event(args.event, None, Path.cwd())
-    try:
-        fn = Function.from_file(path, **_options(args))  # the runtime's default handler
-    except (ConfigError, BuildError) as exc:
-        raise CommandError(str(exc)) from None
+    fn = _function(args)
     printer = _LogPrinter(sys.stderr, quiet=args.quiet)
     try:
         if args.reserved_concurrency is not None:
@@ -263,16 +278,9 @@ def _to_aws(args: argparse.Namespace) -> int:
     import json
 
     from lambda_nb.commands import deploy_summary, export_summary
-    from lambda_nb.engine.errors import ConfigError, LambdaNbError
-    from lambda_nb.function import Function
+    from lambda_nb.engine.errors import LambdaNbError
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"{args.file}: no such file")
-    try:
-        fn = Function.from_file(path, **_options(args))
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
+    fn = _function(args)
     try:
         if args.command == "package":
             sys.stdout.write(f"{fn.package(args.output)}\n")
@@ -334,16 +342,9 @@ def _serve(args: argparse.Namespace) -> int:
     import threading
 
     from lambda_nb.commands import describe_server, exchange_line, serve
-    from lambda_nb.engine.errors import ConfigError, LambdaNbError
-    from lambda_nb.function import Function
+    from lambda_nb.engine.errors import LambdaNbError
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CommandError(f"{args.file}: no such file")
-    try:
-        fn = Function.from_file(path, **_options(args))
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
+    fn = _function(args)
     printer = _LogPrinter(sys.stderr, quiet=args.quiet)
     lock = threading.Lock()
 

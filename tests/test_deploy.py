@@ -1014,3 +1014,15 @@ def test_magic_package_export_deploy_invoke_remote(
     assert "ValueError" in shown["text/html"]
     with pytest.raises(UsageError, match="--remote invokes once"):
         ip.run_line_magic("lambda", f"invoke {name} --remote --async")
+
+
+def test_cli_a_failed_requirements_build_is_a_clear_error(tmp_path: Path) -> None:
+    """package/serve FILE whose requirements cannot be built: the build's message, not a
+    traceback (every FILE command publishes through one path in cli.py)."""
+    (tmp_path / "app.py").write_text(FAILS)
+    for command in (["package", "app.py"], ["serve", "app.py"]):
+        done = cli(*command, "--requirements", "lambda-nb-no-such-package-zq==1.0", cwd=tmp_path)
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert "lambda-nb: error:" in done.stderr, done.stderr
+        assert "No matching distribution found for lambda-nb-no-such-package-zq" in done.stderr
+    assert not (tmp_path / "my-function.zip").exists()  # nothing half-made
