@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_paths import inside
 
 from lambda_nb import Function
 from lambda_nb.engine import cache, requirements, runtime_site
@@ -106,9 +107,9 @@ def test_import_path_is_lambdas(name: str, tmp_path: Path, client: str) -> None:
     assert inv.status == "success", inv.error
     rev = fn._revision
     out = inv.payload
-    opt, site = str(rev.opt_dir), str(rev.runtime_site)
+    opt, site = inside(fn, rev.opt_dir), inside(fn, rev.runtime_site)
     assert out["path"][:4] == [
-        str(rev.task_root), f"{opt}/python/lib/{PY}/site-packages", f"{opt}/python", site,
+        inside(fn, rev.task_root), f"{opt}/python/lib/{PY}/site-packages", f"{opt}/python", site,
     ]  # fmt: skip
     assert out["boto3"] == out["botocore"] == runtime_site.BOTO3_VERSION
     assert out["file"].startswith(site) and out["layer"] == "layer"
@@ -117,7 +118,7 @@ def test_import_path_is_lambdas(name: str, tmp_path: Path, client: str) -> None:
     assert not set(kernel_sites) & set(out["path"])
     if client == "awslambdaric":  # the runtime dir holds awslambdaric and its needs only
         runtime_dir = rev.runtime.runtime_dir
-        assert runtime_dir in out["path"]
+        assert inside(fn, runtime_dir) in out["path"]
         assert sorted(os.listdir(runtime_dir)) == sorted(
             n for n in os.listdir(runtime_dir) if n.split(".")[0] in
             ("awslambdaric", "simplejson", "snapshot_restore_py", "runtime_client")
@@ -135,7 +136,7 @@ def test_requirements_install_once_into_the_task_root(name: str, private_cache: 
     assert any("pip" in ln and "install" in ln for ln in lines)
     assert any("manylinux2014_x86_64" in ln and "--only-binary=:all:" in ln for ln in lines)
     inv = fn.invoke({})
-    assert inv.payload == ["1.16.0", str(fn._revision.task_root)]  # at the zip root
+    assert inv.payload == ["1.16.0", inside(fn, fn._revision.task_root)]  # at the zip root
     assert fn._revision.requirements == ["six==1.16.0"]
     # Hard links to the cache entry (not copies), which cannot be written through.
     linked = fn._revision.task_root / "six.py"
@@ -386,11 +387,12 @@ def test_nodejs_npm_requirement_and_layer_node_path(
     finally:
         fn2.close()
     assert (rev.task_root / "node_modules" / "is-number" / "package.json").is_file()
-    runtime_dir = rev.runtime.runtime_dir
-    sdk = f"{rev.runtime_site}:" if rev.runtime_site else ""
+    runtime_dir = inside(fn, rev.runtime.runtime_dir)
+    sdk = f"{inside(fn, rev.runtime_site)}:" if rev.runtime_site else ""
+    opt = inside(fn, rev.opt_dir)
     assert out["path"] == (
-        f"{rev.opt_dir}/nodejs/node20/node_modules:{rev.opt_dir}/nodejs/node_modules:"
-        f"{sdk}{runtime_dir}:{rev.task_root}"
+        f"{opt}/nodejs/node20/node_modules:{opt}/nodejs/node_modules:"
+        f"{sdk}{runtime_dir}:{inside(fn, rev.task_root)}"
     )
     # A package.json's dependencies are the same requirement set: cached, no npm run.
     manifest = tmp_path / "package.json"
@@ -533,7 +535,7 @@ def test_a_user_pythonpath_suppresses_the_opt_entries(name: str, tmp_path: Path)
     code = "import sys\ndef lambda_handler(e, c):\n    return sys.path[:2]\n"
     fn = Function.from_source(code, name=name, layers=[layer],
                               environment={"PYTHONPATH": str(tmp_path)})  # fmt: skip
-    assert fn.invoke({}).payload == [str(fn._revision.task_root), str(tmp_path)]
+    assert fn.invoke({}).payload == [inside(fn, fn._revision.task_root), str(tmp_path)]
 
 
 def test_cli_requirements_file_and_layer(tmp_path: Path, private_cache: Path) -> None:

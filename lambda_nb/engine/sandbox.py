@@ -71,7 +71,7 @@ XRAY = {
 RLIMITS = ("--nofile=1024:1024", "--stack=8388608:unlimited", "--core=10737418240:10737418240",
            "--memlock=65536:65536")  # fmt: skip
 NPROC = 742
-ISOLATION_VARIABLE = "LAMBDA_NB_ISOLATION"  # "sandbox" turns the sandbox on (opt-in)
+ISOLATION_VARIABLE = "LAMBDA_NB_ISOLATION"  # "process" turns the sandbox off
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "resolv.conf", "hosts", "nsswitch.conf",
         "host.conf", "gai.conf", "ssl", "ca-certificates", "ca-certificates.conf", "alternatives",
         "localtime", "mime.types")  # fmt: skip
@@ -91,20 +91,13 @@ class Isolation:
 
 
 def isolation() -> Isolation:
-    """The mode new execution environments get: LAMBDA_NB_ISOLATION=sandbox asks for the
-    sandbox (where this machine can make one), anything else is process mode.
-
-    The sandbox is opt-in for now: with it on, parts of the suite written for process mode
-    (handlers that share host files with their test, the local AWS, requirements and Node.js
-    versions seen from inside) do not pass yet, so it is not yet what every user gets.
+    """The mode new execution environments get: the sandbox wherever this machine can make
+    one, process mode where it cannot (the reason says why) or when LAMBDA_NB_ISOLATION=process
+    asks for it (sandbox-and-packages.md 5: the fallback is stated, never silent).
     """
     asked = os.environ.get(ISOLATION_VARIABLE, "").strip().lower()
     if asked == "process":
         return Isolation("process", f"{ISOLATION_VARIABLE}=process is set")
-    if asked != "sandbox":
-        return Isolation(
-            "process", f"the sandbox is opt-in for now: set {ISOLATION_VARIABLE}=sandbox"
-        )
     return _probe()
 
 
@@ -272,19 +265,43 @@ def plan(
             minor = version.rsplit("python", 1)[-1]
             site = f"{LANG}/lib/python{minor}/site-packages" if lang else f"{RUNTIME}/site"
         layout.binds.append((str(runtime_site), site))
-    if family == "python" and (opt_dir is not None or site is not None):
-        paths = [OPT] if opt_dir is not None else []
-        layout.env["_LAMBDA_NB_IMPORT_PATHS"] = os.pathsep.join([*paths, *([site] if site else [])])
+    if family in ("python", "nodejs"):  # "<opt>:<sdk>", either part empty (see _lnb_path)
+        layout.env["_LAMBDA_NB_IMPORT_PATHS"] = f"{OPT if opt_dir else ''}:{site or ''}"
+    esm = task_root.parent / "node_modules"  # ES modules' view of /opt and the SDK (build.py)
+    if family == "nodejs" and esm.is_dir():
+        view = _esm_view(esm, {str(opt_dir): OPT, str(runtime_site): site or ""})
+        layout.binds.append((str(view), f"{os.path.dirname(TASK)}/node_modules"))
     layout.env.update({"LAMBDA_TASK_ROOT": TASK, "LAMBDA_RUNTIME_DIR": RUNTIME, "PATH": PATH,
                        "LD_LIBRARY_PATH": LD_LIBRARY_PATH})  # fmt: skip
-    # Every runtime's X-Ray variables; PWD and SHLVL except on OS-only runtimes; PYTHONPATH as
-    # Lambda's python bootstrap exports it (sandbox-and-packages.md 1.7, lambda-runtime.md 3).
+    # Every runtime's X-Ray variables; PWD and SHLVL except on OS-only runtimes
+    # (sandbox-and-packages.md 1.7, lambda-runtime.md 3). PYTHONPATH=/var/runtime is not set
+    # here: Lambda's python bootstrap exports it after it builds sys.path (_lnb_path does the
+    # same), and one set at start would read as the user's and drop the /opt entries (2.1).
     layout.env.update(XRAY)
     if family != "provided":
         layout.env.update({"PWD": TASK, "SHLVL": "0"})
-    if family == "python":
-        layout.env["PYTHONPATH"] = RUNTIME
     return layout
+
+
+def _esm_view(esm: Path, renames: dict[str, str]) -> Path:
+    """A copy of the ES-module links (build.esm_modules) pointing at sandbox paths: the
+    originals point at host folders, which the sandbox does not show. Made once per revision;
+    a second environment finds it made."""
+    view = esm.with_name("node_modules.sandbox")
+    for link in [*esm.glob("*"), *esm.glob("@*/*")]:
+        if not link.is_symlink():
+            continue
+        target = os.readlink(link)
+        for host, inside in renames.items():
+            if inside and target.startswith(host + os.sep):
+                target = inside + target[len(host) :]
+        mirror = view / link.relative_to(esm)
+        mirror.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.symlink(target, mirror)
+        except FileExistsError:
+            pass
+    return view
 
 
 def _is_binary(path: str) -> bool:

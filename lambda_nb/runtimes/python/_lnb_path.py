@@ -51,3 +51,9 @@ def set_import_path(task_root: str, runtime_dir: str | None, drop: tuple[str, ..
     for directory in (task_root, *layer_dirs, *sdk):
         if os.path.isdir(directory):
             site.addsitedir(directory)
+    # Then the bootstrap exports PYTHONPATH=$LAMBDA_RUNTIME_DIR for child processes
+    # (sandbox-and-packages.md 1.7). Whether it overwrites a PYTHONPATH the function set is
+    # UNCONFIRMED; the function's own value is kept, the least surprising choice.
+    exported = os.environ.get("LAMBDA_RUNTIME_DIR")
+    if exported and "PYTHONPATH" not in os.environ:
+        os.environ["PYTHONPATH"] = exported
