@@ -49,7 +49,7 @@ from lambda_nb.engine.runtime_api import Connection, RuntimeAPIServer
 
 if TYPE_CHECKING:
     from lambda_nb.engine.reaper import Reaper
-    from lambda_nb.runtimes.registry import RuntimeCommand
+    from lambda_nb.engine.runtime_family import RuntimeCommand
 
 PROGRESS_INTERVAL = 0.05  # at most every 50 ms the caller's on_progress runs
 _SIGNAL_NAMES = {  # Go's os/exec wording, which RAPID's "Runtime exited with error" uses
