@@ -435,7 +435,11 @@ class LambdaMagics(Magics):
         # ModuleNotFoundError: --aws local without moto (the message names the extra)
         except (ConfigError, BuildError, ModuleNotFoundError) as exc:
             build_log.done(failed=True)
-            raise UsageError(f"%%lambda {name}: {exc}") from None
+            # A Java compile error (engine/java_build.py) names the cell's own lines: the
+            # header comment keeps the file's line N the cell's line N.
+            describe = getattr(exc, "describe", None)
+            detail = describe("cell line") if callable(describe) else exc
+            raise UsageError(f"%%lambda {name}: {detail}") from None
         build_log.done()
         filename = (fn.code_file or "").replace("\\", "/").rsplit("/", 1)[-1]
         cells.remember(fn.name, fn.revision, filename, code)

@@ -87,6 +87,8 @@ def check_runtime(runtime: RuntimeCommand, attach: bool = False, post_mortem: bo
         )
     elif runtime.family == "nodejs":
         why = "AWS's aws-lambda-ric has no debug channel; use the runtime client lambda_nb"
+    elif runtime.family == "java":
+        why = "lambda_nb's Java runtime client has no debug channel yet"
     else:
         why = "a custom runtime's bootstrap is its own program, with no debug channel"
     raise DebugUnsupported(f"debug: {runtime.name}: {why}")

@@ -9,7 +9,7 @@ read its stack frames and Text-format log lines. Adding a language is one record
 holds only what runs inside the execution environment.
 
 Families, in the order a stack-trace entry is tried against their frame patterns:
-python, nodejs, provided (`families()`).
+python, nodejs, java, provided (`families()`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ class RuntimeCommand:
     interpreter: str | None = None
     # What the build step needs to know of the toolchain (Java: the JDK's home and release).
     toolchain: Mapping[str, str] = field(default_factory=dict)
+    # Host folders the interpreter reads outside its own installation, which a sandbox binds
+    # read-only at the same path (Debian's JDK links its conf/ to /etc/java-17-openjdk).
+    mounts: tuple[str, ...] = ()
 
     def command(self, task_root: Path) -> list[str]:
         """The argv to exec, with a bootstrap that came with the code resolved in `task_root`."""
@@ -98,17 +101,22 @@ class RuntimeFamily:
     file_for_source: Callable[[str, str], str] | None = None
     # (handler, file stem) -> the handler for `from_file` (`app.lambda_handler`)
     handler_for_file: Callable[[str], str] | None = None
-    # The build step: (command, files) -> files to add to the task root (Java's classes). It
-    # raises BuildError (nothing is published) for code that cannot be built.
-    build: Callable[[RuntimeCommand, Mapping[str, Any]], Path | None] | None = None
+    # The build step: (command, files, on_line) -> a folder whose files join the task root
+    # (Java's classes). It raises BuildError (nothing is published) for code that cannot be
+    # built; on_line receives notes for the build log.
+    build: (
+        Callable[[RuntimeCommand, Mapping[str, Any], Callable[[str], None] | None], Path | None]
+        | None
+    ) = None
 
 
 @functools.cache
 def families() -> tuple[RuntimeFamily, ...]:
     """Every family, in the order their frame patterns are tried (imported on first use)."""
-    from lambda_nb.engine import runtime_nodejs, runtime_provided, runtime_python
+    from lambda_nb.engine import runtime_java, runtime_nodejs, runtime_provided, runtime_python
 
-    return (runtime_python.FAMILY, runtime_nodejs.FAMILY, runtime_provided.FAMILY)
+    return (runtime_python.FAMILY, runtime_nodejs.FAMILY, runtime_java.FAMILY,
+            runtime_provided.FAMILY)  # fmt: skip
 
 
 def of(runtime: str | None) -> RuntimeFamily:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.engine import build, concurrency, runtime_family, runtime_site
+from lambda_nb.engine import build, cache, concurrency, runtime_family, runtime_site
 from lambda_nb.engine import invoke as request
 from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
@@ -141,6 +141,9 @@ class LambdaService:
             runtime.family, runtime.name, config.architecture, files, requirements, layers,
             on_build,
         )  # fmt: skip
+        # The family's own build step (Java: javac; a CompileError publishes nothing).
+        family_build = runtime_family.by_name(runtime.family).build
+        compiled = None if family_build is None else family_build(runtime, files, on_build)
         with self._lock:
             number = self._counts.get(config.name, 0) + 1
             self._counts[config.name] = number
@@ -160,6 +163,8 @@ class LambdaService:
                     path.write_text(content, encoding="utf-8")
                 if runtime_family.is_executable_code(config.runtime, rel, config.bootstrap):
                     path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
+            if compiled is not None:  # the compiled classes, beside the sources
+                cache.link_tree(compiled, task_root)
             opt_dir = build.materialize(made, task_root, task_root.parent / "opt")
             if (
                 runtime.family == "provided" and not config.bootstrap and opt_dir is not None
