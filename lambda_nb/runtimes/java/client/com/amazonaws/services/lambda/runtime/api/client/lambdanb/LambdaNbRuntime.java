@@ -159,8 +159,8 @@ public final class LambdaNbRuntime {
         return new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getSystemClassLoader());
     }
 
-    /** Loads and runs what a cold start runs (the codec, the logger, the HTTP client against a
-     * local socket), so that a CDS archive dumped at exit holds those classes. */
+    /** Loads and runs what a cold start runs (the codec, the logger, the Runtime API client
+     * against a local socket), so that a CDS archive dumped at exit holds those classes. */
     private static void train() throws Exception {
         try (ServerSocket server = new ServerSocket(0)) {
             Thread responder = new Thread(() -> {
@@ -171,7 +171,8 @@ public final class LambdaNbRuntime {
                         in.read(buf);
                         OutputStream out = s.getOutputStream();
                         out.write(("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: x\r\n"
-                                + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.UTF_8));
+                                + "Connection: close\r\nContent-Length: 2\r\n\r\n{}")
+                                .getBytes(StandardCharsets.UTF_8));
                         out.flush();
                     } catch (Exception e) {
                         return;
