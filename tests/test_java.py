@@ -841,3 +841,74 @@ def test_cli_invokes_a_java_file(tmp_path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "1" in done.stdout
+
+
+def test_concurrent_invokes_get_their_own_environments(java) -> None:
+    code = app(
+        "public class Handler {\n"
+        "    public static String handleRequest(Object e, Context c) throws Exception {\n"
+        "        Thread.sleep(1500);\n"
+        "        return c.getLogStreamName();\n    }\n}\n"
+    )
+    fn = java(code)
+    results = list(fn.invoke_many([{}] * 3, concurrency=3))
+    assert all(r.status == "success" for r in results), results
+    assert len({r.payload for r in results}) == 3  # three JVMs, three log streams
+
+
+def test_a_code_folder_of_java_sources(service, tmp_path) -> None:
+    """from_directory: the package's sources are compiled together, in their folders."""
+    (tmp_path / "example").mkdir()
+    (tmp_path / "example" / "Greeter.java").write_text(
+        "package example;\npublic class Greeter {\n"
+        '    static String greet(String name) { return "Hello, " + name; }\n}\n'
+    )
+    (tmp_path / "example" / "Handler.java").write_text(
+        "package example;\npublic class Handler {\n"
+        "    public static String handleRequest(String name) { return Greeter.greet(name); }\n}\n"
+    )
+    fn = Function.from_directory(
+        tmp_path,
+        runtime="java17",
+        handler="example.Handler::handleRequest",
+        service=service,
+        name="java-folder",
+        timeout=30,
+    )
+    try:
+        assert fn.invoke("Ada").raw_payload == b'"Hello, Ada"'
+    finally:
+        fn.close()
+
+
+def test_aws_core_jar_from_the_maven_cache_is_preferred(java, monkeypatch, tmp_path) -> None:
+    """A jar at ~/.m2/.../aws-lambda-java-core/<v>/ is put first on the class path and
+    handlers compile against it; the build log says so. (The jar here is made from lambda_nb's
+    own API classes: what is checked is where the interfaces come from.)"""
+    import zipfile
+
+    home, version, release = runtime_java._jdk_for("java17")
+    api = runtime_java.client_dir(home, version, release) / "api"
+    folder = tmp_path / ".m2/repository/com/amazonaws/aws-lambda-java-core/1.2.3"
+    folder.mkdir(parents=True)
+    jar = folder / "aws-lambda-java-core-1.2.3.jar"
+    with zipfile.ZipFile(jar, "w") as out:
+        for path in sorted(api.rglob("*.class")):
+            out.write(path, str(path.relative_to(api)))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    runtime_java.client_dir.cache_clear()
+    try:
+        lines: list[str] = []
+        code = app(
+            "public class Handler {\n"
+            "    public static String handleRequest(Object e) {\n"
+            "        return Context.class.getProtectionDomain().getCodeSource().getLocation()"
+            ".getPath();\n    }\n}\n"
+        )
+        fn = java(code, on_build=lines.append)
+        assert any("aws-lambda-java-core from the Maven cache" in line for line in lines), lines
+        inv = fn.invoke({})
+        assert inv.status == "success", inv.log_text()
+        assert inv.payload.endswith("/aws-lambda-java-core.jar")
+    finally:
+        runtime_java.client_dir.cache_clear()

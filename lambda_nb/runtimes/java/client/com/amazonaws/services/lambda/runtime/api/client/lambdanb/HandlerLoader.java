@@ -23,7 +23,6 @@ import java.lang.reflect.TypeVariable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -69,6 +68,8 @@ final class HandlerLoader {
     @SuppressWarnings("unchecked")
     private static Invocable classHandler(Class<?> cls) {
         if (RequestStreamHandler.class.isAssignableFrom(cls)) {
+            // The bytes written are the response, unvalidated; nothing written is an empty
+            // body (the caller's view of that: UNCONFIRMED, java-runtime.md 4.4).
             RequestStreamHandler h = (RequestStreamHandler) instantiate(cls);
             return (input, context) -> {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -278,6 +279,8 @@ final class HandlerLoader {
     }
 
     // ----------------------------------------------------------------- serialization
+    /** An empty payload fails for every type with Jackson's `No content to map due to
+     * end-of-input`; what Lambda sends for an empty payload is UNCONFIRMED (java-runtime.md 4.3). */
     static Object deserialize(byte[] input, Type type) {
         try {
             return Json.bind(Json.parse(new String(input, StandardCharsets.UTF_8)), type);
@@ -297,9 +300,5 @@ final class HandlerLoader {
             throw new RuntimeException("An error occurred during JSON serialization of response",
                     e);
         }
-    }
-
-    static String describe(Class<?>[] types) {
-        return Arrays.toString(types);
     }
 }

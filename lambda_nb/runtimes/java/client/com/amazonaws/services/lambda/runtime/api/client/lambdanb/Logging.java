@@ -2,7 +2,10 @@
  * call on _LAMBDA_TELEMETRY_LOG_FD (16-byte big-endian header: type 0xA55A0000 | level<<2 | 1<<1
  * | format, length, timestamp in microseconds; then the message, no newline added), in the Text
  * or JSON format, with level filtering by AWS_LAMBDA_LOG_LEVEL. Without the fd it writes the
- * message to stdout unchanged. */
+ * message to stdout unchanged.
+ * A plain log(msg) in JSON carries "level":"UNDEFINED", as the RIC writes it; how CloudWatch shows
+ * that level is UNCONFIRMED (java-runtime.md 6.2): written as the RIC does, and lambda_nb's views
+ * show it without a level. */
 package com.amazonaws.services.lambda.runtime.api.client.lambdanb;
 
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
