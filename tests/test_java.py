@@ -267,11 +267,12 @@ THROWS = app(
 )
 
 
-def test_exception_body_and_log_record(java, assert_report_line) -> None:
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_exception_body_and_log_record(java, runtime: str, assert_report_line) -> None:
     """java-runtime.md 5.1: errorType is the class name, the stack trace the top-level
     throwable's frames (the user's, then the bridge method's line at the class declaration),
     no cause in the body; the log record has `Caused by:`."""
-    fn = java(THROWS, handler="example.Handler")
+    fn = java(THROWS, runtime=runtime, handler="example.Handler")
     inv = fn.invoke({})
     assert inv.status == "error"
     thrown, declared = line_of(THROWS, "throw new"), line_of(THROWS, "public class")
@@ -895,6 +896,9 @@ def test_aws_core_jar_from_the_maven_cache_is_preferred(java, monkeypatch, tmp_p
     with zipfile.ZipFile(jar, "w") as out:
         for path in sorted(api.rglob("*.class")):
             out.write(path, str(path.relative_to(api)))
+    from lambda_nb.engine import cache
+
+    monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(cache.cache_root()))  # the same cache
     monkeypatch.setenv("HOME", str(tmp_path))
     runtime_java.client_dir.cache_clear()
     try:
@@ -912,3 +916,83 @@ def test_aws_core_jar_from_the_maven_cache_is_preferred(java, monkeypatch, tmp_p
         assert inv.payload.endswith("/aws-lambda-java-core.jar")
     finally:
         runtime_java.client_dir.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("declaration", "message"),
+    [
+        (
+            "public class Handler<T> implements RequestHandler<T, String>",
+            "Class example.Handler does not implement RequestHandler with concrete type "
+            "parameters: parameter T has no upper bound.",
+        ),
+        (
+            '@SuppressWarnings("rawtypes") public class Handler implements RequestHandler',
+            "Class example.Handler does not implement RequestHandler with concrete type parameters",
+        ),
+    ],
+    ids=["type_variable", "raw"],
+)
+def test_request_handler_needs_concrete_types(java, declaration: str, message: str) -> None:
+    code = app(
+        f"{declaration} {{\n"
+        '    public String handleRequest(Object e, Context c) { return "x"; }\n}\n'
+    )
+    inv = java(code, handler="example.Handler").invoke({})
+    assert inv.error == {"errorMessage": message}
+
+
+def test_client_context_and_identity(java) -> None:
+    code = app(
+        "public class Handler {\n"
+        "    public static Map<String, Object> handleRequest(Object e, Context c) {\n"
+        "        Map<String, Object> out = new LinkedHashMap<>();\n"
+        '        out.put("app", c.getClientContext().getClient().getAppTitle());\n'
+        '        out.put("custom", c.getClientContext().getCustom());\n'
+        '        out.put("env", c.getClientContext().getEnvironment());\n'
+        "        return out;\n    }\n}\n"
+    )
+    fn = java(code)
+    inv = fn.invoke(
+        {},
+        client_context={
+            "client": {"app_title": "Notes", "installation_id": "i-1"},
+            "custom": {"k": "v"},
+            "env": {"platform": "iOS"},
+        },
+    )
+    assert inv.status == "success", inv.log_text()
+    assert inv.payload == {"app": "Notes", "custom": {"k": "v"}, "env": {"platform": "iOS"}}
+
+
+def test_system_exit_in_a_static_initializer(java, assert_report_line) -> None:
+    code = app(
+        "public class Handler {\n    static { System.exit(2); }\n"
+        '    public static String handleRequest(Object e) { return "x"; }\n}\n'
+    )
+    inv = java(code).invoke({})
+    assert inv.error == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {inv.request_id} Error: Runtime exited with error: "
+        "exit status 2",
+    }
+    assert_report_line(inv, "error", "Runtime.ExitError")
+
+
+@pytest.mark.parametrize(("memory", "heap"), [(128, "111411k"), (1024, "891289k")])
+def test_jvm_options_from_memory(java, memory: int, heap: str) -> None:
+    """java-runtime.md 1: the heap at 85 % of the memory (1024 MB -> 891289k as captured on
+    AWS), serial GC, C1 only, preferIPv4Stack, crash reports on stderr."""
+    code = app(
+        "public class Handler {\n"
+        "    public static List<String> handleRequest(Object e) {\n"
+        "        return java.lang.management.ManagementFactory.getRuntimeMXBean()"
+        ".getInputArguments();\n    }\n}\n"
+    )
+    inv = java(code, memory=memory).invoke({})
+    assert inv.status == "success", inv.log_text()
+    args = inv.payload
+    assert f"-XX:MaxHeapSize={heap}" in args
+    for flag in ("-XX:+UseSerialGC", "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                 "-Djava.net.preferIPv4Stack=true", "-XX:+ErrorFileToStderr"):  # fmt: skip
+        assert flag in args
