@@ -42,6 +42,7 @@ SYSTEM_PACKAGES = [
     ("autoreconf", "autoconf"), ("automake", "automake"), ("libtoolize", "libtool"),
     ("unzip", "unzip"),  # tests/test_deploy.py unzips a package as Lambda does, modes and all
     ("wrk", "wrk"),  # benchmarks/bench_http.py's load generator
+    ("javac", "openjdk-17-jdk-headless"),  # java17 (tests/test_java.py); 21/25 when found
 ]  # fmt: skip
 # AWS's Node.js runtime client for the differential test: 3.x runs nodejs20.x/22.x, 4.x 24.x.
 AWS_NODE_RIC = VENV / "aws-lambda-ric"

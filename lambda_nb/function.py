@@ -20,13 +20,12 @@ from pathlib import Path
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from lambda_nb.engine import records
+from lambda_nb.engine import records, runtime_family
 from lambda_nb.engine.config import FunctionConfig, validate
 from lambda_nb.engine.errors import ConfigError, InvokeError
 from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
 from lambda_nb.engine.records import AsyncRequest, LogRecord
 from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
-from lambda_nb.runtimes import registry
 
 if TYPE_CHECKING:
     from lambda_nb.aws.http_server import Server
@@ -139,8 +138,8 @@ class Function:
 
         aws_choice = credentials.check(aws)
         aws_environment = credentials.function_environment(aws_choice)
-        runtime = registry.runtime_for(runtime, bootstrap)
-        handler = registry.default_handler(runtime) if handler is None else handler
+        runtime = runtime_family.runtime_for(runtime, bootstrap)
+        handler = runtime_family.default_handler(runtime, code) if handler is None else handler
         config = validate(
             FunctionConfig(
                 name=name,
@@ -159,7 +158,7 @@ class Function:
                 ephemeral_storage=ephemeral_storage,
             )
         )
-        filename = filename or registry.code_file(runtime, handler, config.bootstrap)
+        filename = filename or runtime_family.code_file(runtime, handler, config.bootstrap, code)
         code_files: dict[str, str | bytes | Path] = dict(package_files(files))
         if filename in code_files:
             raise ConfigError(
@@ -212,8 +211,8 @@ class Function:
         Options are `from_source`'s (name, timeout, requirements, layers...)."""
         from lambda_nb.engine import code_folder
 
-        handler = registry.default_handler(runtime) if handler is None else handler
-        files, code_file = code_folder.read(Path(path), handler, registry.family(runtime))
+        handler = runtime_family.default_handler(runtime) if handler is None else handler
+        files, code_file = code_folder.read(Path(path), handler, runtime_family.family(runtime))
         extra = options.pop("files", None)
         files.update(package_files(extra))
         service = options.pop("service", None)
@@ -240,10 +239,11 @@ class Function:
         handler is `<file stem>.<the runtime's function>` (`app.lambda_handler`,
         `index.handler`). For a custom runtime the file is the `bootstrap` itself."""
         path = Path(path)
-        runtime = registry.runtime_for(options.get("runtime"), options.get("bootstrap"))
-        if registry.family(runtime) != "provided" or options.get("bootstrap") is not None:
-            function = registry.default_handler(runtime).rpartition(".")[2]
-            options.setdefault("handler", f"{path.stem}.{function}")
+        runtime = runtime_family.runtime_for(options.get("runtime"), options.get("bootstrap"))
+        family = runtime_family.of(runtime)
+        if family.name != "provided" or options.get("bootstrap") is not None:
+            if family.handler_for_source is None:  # Java's comes from the file's public class
+                options.setdefault("handler", runtime_family.handler_for_file(runtime, path.stem))
             options.setdefault("filename", path.name)
         return cls.from_source(path.read_bytes(), **options)
 

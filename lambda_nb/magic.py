@@ -51,7 +51,7 @@ def cell_header(runtime: str | None) -> str:
     A custom runtime's bootstrap must start with its `#!` line: no header, so its lines are
     one off from the cell's.
     """
-    from lambda_nb.runtimes.registry import line_comment
+    from lambda_nb.engine.runtime_family import line_comment
 
     comment = line_comment(runtime)
     return f"{comment} %%lambda\n" if comment else ""
@@ -60,8 +60,9 @@ def cell_header(runtime: str | None) -> str:
 def file_header(filename: str) -> str:
     """A file cell's header comment, so its line N is the cell's line N: only for code files
     (a JSON or text file must stay exactly as written)."""
-    suffix = filename.rsplit(".", 1)[-1] if "." in filename else ""
-    comment = {"py": "#", "js": "//", "mjs": "//", "cjs": "//", "ts": "//"}.get(suffix)
+    from lambda_nb.engine.runtime_family import file_comment
+
+    comment = file_comment(filename)
     return f"{comment} %%lambda\n" if comment else ""
 
 
@@ -418,12 +419,12 @@ class LambdaMagics(Magics):
         return dict(self._guard(options.settings, args, defaults))
 
     def _publish(self, name: str, cell: str, args: argparse.Namespace) -> Function:
+        from lambda_nb.engine import runtime_family
         from lambda_nb.engine.errors import BuildError, ConfigError
         from lambda_nb.function import Function
-        from lambda_nb.runtimes import registry
 
         settings = self._settings(args)
-        runtime = registry.runtime_for(settings.get("runtime"), settings.get("bootstrap"))
+        runtime = runtime_family.runtime_for(settings.get("runtime"), settings.get("bootstrap"))
         code = cell_header(runtime) + cell
         extra = cells.file_cells(name)  # `%%lambda NAME --file F` cells join every publish
         build_log = BuildLog(name, self._live_updates() and self.display != "none")
@@ -434,7 +435,11 @@ class LambdaMagics(Magics):
         # ModuleNotFoundError: --aws local without moto (the message names the extra)
         except (ConfigError, BuildError, ModuleNotFoundError) as exc:
             build_log.done(failed=True)
-            raise UsageError(f"%%lambda {name}: {exc}") from None
+            # A Java compile error (engine/java_build.py) names the cell's own lines: the
+            # header comment keeps the file's line N the cell's line N.
+            describe = getattr(exc, "describe", None)
+            detail = describe("cell line") if callable(describe) else exc
+            raise UsageError(f"%%lambda {name}: {detail}") from None
         build_log.done()
         filename = (fn.code_file or "").replace("\\", "/").rsplit("/", 1)[-1]
         cells.remember(fn.name, fn.revision, filename, code)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lambda_nb.commands import parse_env
+from lambda_nb.engine import runtime_family
 from lambda_nb.engine.config import (
     ARCHITECTURES,
     EPHEMERAL_DEFAULT,
@@ -38,11 +39,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def runtime_names() -> list[str]:
-    """The runtimes a function can have here: this machine's python3.X, Node.js, custom."""
-    from lambda_nb.runtimes import registry
-
-    pythons = sorted(registry.pythons(), key=lambda n: tuple(map(int, n[6:].split("."))))
-    return [*pythons, *registry.NODE_RUNTIMES, *registry.PROVIDED_RUNTIMES]
+    """The runtimes a function can have here: this machine's python3.X, Node.js, Java (its
+    JDKs), custom: each runtime family's (engine/runtime_family.py)."""
+    return runtime_family.runtime_names()
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,8 @@ def _choices(values: Sequence[str]) -> Callable[[], Sequence[str]]:
 HANDLER = Option(
     ("--handler",),
     "handler as module.function (default: the code's module and the runtime's function, "
-    "e.g. lambda_function.lambda_handler, index.handler)",
+    "e.g. lambda_function.lambda_handler, index.handler; Java: pkg.Class::method, default "
+    "the cell's public class::handleRequest)",
     metavar="H",
 )
 TIMEOUT = Option(
@@ -134,8 +134,7 @@ LOG_LEVEL = Option(
 )
 RUNTIME = Option(
     ("--runtime",),
-    "python3.X (3.9+; default the kernel's, else PATH, pyenv or uv), nodejs20.x/22.x/24.x "
-    "(that Node.js, fetched once if missing), provided.al2023",
+    runtime_family.runtime_help(),  # each family's part, e.g. "nodejs20.x/22.x/24.x (...)"
     metavar="R",
     values=runtime_names,
 )

@@ -421,3 +421,44 @@ def test_execution_environment_notebook_tells_its_story(tmp_path: Path) -> None:
     else:
         assert "not enforced" in output("limited.payload")
 
+
+JAVA_NB = ROOT / "notebooks" / "10-java.ipynb"
+
+
+@pytest.mark.slow
+def test_java_notebook_tells_its_story(tmp_path: Path) -> None:
+    """notebooks/10-java.ipynb: a Java cell cold then warm, an error at its cell line, POJOs,
+    a compile error that publishes nothing, a timeout, and the JVM's cold-start figures."""
+    nb = execute(JAVA_NB, tmp_path)
+
+    def output(first_line: str) -> str:
+        cell = next(
+            c for c in nb.cells if c.cell_type == "code" and c.source.startswith(first_line)
+        )
+        return "\n".join(_text(o) for o in cell.outputs)
+
+    first = output("%%lambda hello --runtime java17")
+    assert "Cold start" in first and "Init Duration" in first and "Hello, Ada!" in first
+    assert "constructor: runs during init" in first
+    assert output("warm.cold, warm.payload").startswith(
+        "(False, {'greeting': 'Hello, Grace!', 'invocations': 2}"
+    ) or output("warm.cold, warm.payload").startswith(
+        "(False, {'invocations': 2, 'greeting': 'Hello, Grace!'}"
+    )  # Map.of has no fixed order
+    error = output("%%lambda average")
+    assert "java.lang.ArithmeticException: / by zero (cell line 12)" in error
+    assert output('print(failed.error["errorType"])') == (
+        "java.lang.ArithmeticException\nexample.Average.handleRequest(Average.java:12)\n"
+    )
+    orders = output("%%lambda orders")
+    assert '"orderId": "o-1"' in orders and '"units": 2' in orders
+    assert '"note"' not in orders  # a null field is left out
+    assert "An error occurred during JSON parsing" in output("not_an_order = ")
+    compiled = output("from lambda_nb import Function")
+    assert "Broken.java, line 4, column 37: ';' expected" in compiled
+    assert "Sandbox.Timedout" in output("%lambda invoke spin --event '{\"forever\": true}'")
+    assert "cold after the timeout: True" in output("%lambda invoke spin --event '{}'")
+    figures = output("import statistics")
+    for label in ("java -version:", "bare hello-world:", "cold start, CDS on:", "CDS off:"):
+        assert label in figures
+    assert "cold: True | invocations since init: 1" in output("%lambda reset hello")

@@ -43,6 +43,9 @@ def read(path: Path, handler: str, family: str) -> tuple[dict[str, str | bytes |
 def candidates(handler: str, family: str) -> list[str]:
     if family == "provided":
         return []
+    if family == "java":  # `pkg.Outer$Inner::method`: its source or its compiled class
+        path = handler.rsplit("::", 1)[0].split("$", 1)[0].replace(".", "/")
+        return [f"{path}.java", f"{path}.class", f"{path.rsplit('/', 1)[-1]}.java"]
     if family == "nodejs":
         folder, _, name = handler.rpartition("/")
         module = name.partition(".")[0]

@@ -148,9 +148,17 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
             "Application log level can only be set with the JSON log format "
             "(as on AWS: LoggingConfig.ApplicationLogLevel requires LogFormat JSON)"
         )
+    from lambda_nb.engine import runtime_family  # the runtime's record says what it takes
+
+    family = runtime_family.of(cfg.runtime)
     if cfg.runtime_client not in ("lambda_nb", "awslambdaric"):
         raise ConfigError(
             f"runtime_client must be 'lambda_nb' or 'awslambdaric', not {cfg.runtime_client!r}"
+        )
+    if cfg.runtime_client not in family.clients:
+        raise ConfigError(
+            f"runtime_client {cfg.runtime_client!r} is not available for {cfg.runtime}: use "
+            f"{' or '.join(repr(c) for c in family.clients)}"
         )
     if cfg.architecture not in ARCHITECTURES:  # the API's wording (sandbox-and-packages.md 3.2)
         raise ConfigError(
@@ -160,7 +168,7 @@ def validate(cfg: FunctionConfig) -> FunctionConfig:
         )
     bootstrap = None
     if cfg.bootstrap is not None:
-        if not str(cfg.runtime or "").startswith("provided."):
+        if not family.takes_bootstrap:
             raise ConfigError(
                 "bootstrap runs a custom runtime: use it with runtime provided.al2023 or "
                 f"provided.al2, not {cfg.runtime or 'the default Python runtime'}"

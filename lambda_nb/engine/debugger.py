@@ -50,7 +50,7 @@ from lambda_nb.engine.errors import ConfigError, LambdaNbError
 
 if TYPE_CHECKING:
     from lambda_nb.engine.runtime_api import Connection
-    from lambda_nb.runtimes.registry import RuntimeCommand
+    from lambda_nb.engine.runtime_family import RuntimeCommand
 
 PREFIX = "/lambda-nb/debug/"
 HEADER = "Lambda-Nb-Debug"
@@ -68,7 +68,8 @@ class NothingToDebug(LambdaNbError, LookupError):
 def check_runtime(runtime: RuntimeCommand, attach: bool = False, post_mortem: bool = False) -> None:
     """Only lambda_nb's own runtime clients have the debug channel: Python's (pdb), and
     Node.js's (`debugger;` statements, through Node's inspector; an IDE on a debug port)."""
-    from lambda_nb.runtimes.registry import BOOTSTRAP, NODE_BOOTSTRAP
+    from lambda_nb.engine.runtime_nodejs import NODE_BOOTSTRAP
+    from lambda_nb.engine.runtime_python import BOOTSTRAP
 
     if runtime.family == "python" and str(BOOTSTRAP) in runtime.argv:
         return
@@ -86,6 +87,8 @@ def check_runtime(runtime: RuntimeCommand, attach: bool = False, post_mortem: bo
         )
     elif runtime.family == "nodejs":
         why = "AWS's aws-lambda-ric has no debug channel; use the runtime client lambda_nb"
+    elif runtime.family == "java":
+        why = "lambda_nb's Java runtime client has no debug channel yet"
     else:
         why = "a custom runtime's bootstrap is its own program, with no debug channel"
     raise DebugUnsupported(f"debug: {runtime.name}: {why}")

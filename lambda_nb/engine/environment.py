@@ -49,7 +49,7 @@ from lambda_nb.engine.runtime_api import Connection, RuntimeAPIServer
 
 if TYPE_CHECKING:
     from lambda_nb.engine.reaper import Reaper
-    from lambda_nb.runtimes.registry import RuntimeCommand
+    from lambda_nb.engine.runtime_family import RuntimeCommand
 
 PROGRESS_INTERVAL = 0.05  # at most every 50 ms the caller's on_progress runs
 _SIGNAL_NAMES = {  # Go's os/exec wording, which RAPID's "Runtime exited with error" uses
@@ -174,6 +174,7 @@ class ExecutionEnvironment:
         self._result: tuple[str, bytes, dict[str, str]] | None = None
         self._delivery: tuple[bytes, dict[str, str]] | None = None  # the current event
         self._init_error: dict[str, Any] | None = None
+        self._init_error_header: str | None = None  # its Lambda-Runtime-Function-Error-Type
         self._exited: int | None = None
         self._frozen = False
         self._frozen_pids: set[int] = set()
@@ -257,7 +258,7 @@ class ExecutionEnvironment:
         opt = "" if self.opt_dir is None else str(self.opt_dir)
         if opt:
             env["PATH"] = env["PATH"].replace(":/opt/bin", f":{opt}/bin")
-        if self.runtime.family in ("python", "nodejs"):
+        if self.runtime.family in ("python", "nodejs", "java"):
             site = "" if self.runtime_site is None else str(self.runtime_site)
             env["_LAMBDA_NB_IMPORT_PATHS"] = f"{opt}{os.pathsep}{site}"
 
@@ -275,6 +276,7 @@ class ExecutionEnvironment:
                 cmd.family, cmd.command(self.task_root), self.task_root, cmd.runtime_dir,
                 self.opt_dir, self.runtime_site, packages if aws_python else (),
             )  # fmt: skip
+            self._layout.binds.extend((path, path) for path in cmd.mounts)  # e.g. a JDK's /etc
         if self.sandbox is None:
             size = self.config.ephemeral_storage
             marker = {watchdog.MARKER_VARIABLE: self.log_stream}  # bwrap is swept by it too
@@ -507,6 +509,10 @@ class ExecutionEnvironment:
             if not self._in_init or self._init_error is not None:
                 return self._invalid_transition("InitError")
             self._init_error = _error_body(body, headers)
+            # RAPID classifies the fault by the Lambda-Runtime-Function-Error-Type header
+            # (lambda-runtime.md 12): kept where the body's errorType is not a platform type
+            # (Java: `java.lang.ExceptionInInitializerError` posted as Runtime.BadFunctionCode).
+            self._init_error_header = headers.get("lambda-runtime-function-error-type")
             self._cv.notify_all()
             return 202, {"status": "OK"}
 
@@ -590,6 +596,8 @@ class ExecutionEnvironment:
             return self._init_fault(duration_ms, "Runtime.OutOfMemory", exited or -9, request_id)
         if init_error is not None:
             error_type = platform_error_type(init_error.get("errorType"))
+            if error_type == "Runtime.Unknown":
+                error_type = platform_error_type(self._init_error_header)
             return _InitOutcome(False, duration_ms, "error", error_type, init_error)
         if exited is not None:
             return self._init_fault(duration_ms, "Runtime.ExitError", exited, request_id)

@@ -32,7 +32,7 @@ from lambda_nb.engine.errors import (
     InvalidParameterValueException,
     RequestEntityTooLargeException,
 )
-from lambda_nb.runtimes import registry
+from lambda_nb.engine.runtime_provided import BOOTSTRAP_FILE
 
 if TYPE_CHECKING:
     from lambda_nb.engine.service import FunctionRevision
@@ -84,8 +84,8 @@ def entries(rev: FunctionRevision) -> list[Entry]:
     """
     found = {e.name: e for e in _walk(rev.task_root)}
     outside = rev.config.bootstrap
-    if outside and registry.BOOTSTRAP_FILE not in found:
-        found[registry.BOOTSTRAP_FILE] = Entry(registry.BOOTSTRAP_FILE, Path(outside), True)
+    if outside and BOOTSTRAP_FILE not in found:
+        found[BOOTSTRAP_FILE] = Entry(BOOTSTRAP_FILE, Path(outside), True)
     return [found[name] for name in sorted(found)]
 
 

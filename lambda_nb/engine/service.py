@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambda_nb.engine import build, concurrency, runtime_site
+from lambda_nb.engine import build, cache, concurrency, runtime_family, runtime_site
 from lambda_nb.engine import invoke as request
 from lambda_nb.engine.clock import CLOCK, Clock
 from lambda_nb.engine.config import ACCOUNT_ID, REGION, FunctionConfig
@@ -43,8 +43,8 @@ from lambda_nb.engine.errors import (
 from lambda_nb.engine.event_queue import EventQueue, QueueHooks
 from lambda_nb.engine.reaper import Reaper
 from lambda_nb.engine.records import AsyncRequest, Invocation, LogRecord
+from lambda_nb.engine.runtime_provided import BOOTSTRAP_FILE
 from lambda_nb.engine.versions import Alias, check_alias
-from lambda_nb.runtimes import registry
 
 if TYPE_CHECKING:
     from lambda_nb.function import Function
@@ -57,7 +57,7 @@ class FunctionRevision:
     config: FunctionConfig
     revision: int
     task_root: Path
-    runtime: registry.RuntimeCommand
+    runtime: runtime_family.RuntimeCommand
     environments: list[ExecutionEnvironment] = field(default_factory=list)
     code_file: str | None = None  # the file in `files` that holds the function's code
     version: str = "$LATEST"  # or the number it was published as (a frozen copy)
@@ -134,13 +134,16 @@ class LambdaService:
         The build comes first (requirements installed or taken from the cache, layers checked
         and snapshotted, the runtime's SDK): a `BuildError` there publishes nothing, and the
         previous revision stays live. `on_build(line)` receives the installers' output."""
-        runtime = registry.resolve(
+        runtime = runtime_family.resolve(
             config.runtime, config.runtime_client, config.handler, config.bootstrap
         )
         made = build.prepare(
             runtime.family, runtime.name, config.architecture, files, requirements, layers,
             on_build,
         )  # fmt: skip
+        # The family's own build step (Java: javac; a CompileError publishes nothing).
+        family_build = runtime_family.by_name(runtime.family).build
+        compiled = None if family_build is None else family_build(runtime, files, on_build)
         with self._lock:
             number = self._counts.get(config.name, 0) + 1
             self._counts[config.name] = number
@@ -158,15 +161,17 @@ class LambdaService:
                     path.write_bytes(content)
                 else:
                     path.write_text(content, encoding="utf-8")
-                if registry.is_executable_code(config.runtime, rel, config.bootstrap):
+                if runtime_family.is_executable_code(config.runtime, rel, config.bootstrap):
                     path.chmod(0o755)  # a custom runtime's bootstrap, as it must be in the zip
+            if compiled is not None:  # the compiled classes, beside the sources
+                cache.link_tree(compiled, task_root)
             opt_dir = build.materialize(made, task_root, task_root.parent / "opt")
             if (
                 runtime.family == "provided" and not config.bootstrap and opt_dir is not None
-                and not (task_root / registry.BOOTSTRAP_FILE).exists()
-                and (opt_dir / registry.BOOTSTRAP_FILE).is_file()
+                and not (task_root / BOOTSTRAP_FILE).exists()
+                and (opt_dir / BOOTSTRAP_FILE).is_file()
             ):  # a custom runtime from a layer: /var/task/bootstrap, else /opt/bootstrap
-                runtime = replace(runtime, argv=(str(opt_dir / registry.BOOTSTRAP_FILE),))
+                runtime = replace(runtime, argv=(str(opt_dir / BOOTSTRAP_FILE),))
             if runtime.family == "nodejs":  # ES modules' view of /opt and the SDK
                 build.esm_modules(
                     runtime.name, opt_dir, made.runtime_site, task_root.parent / "node_modules"

@@ -25,6 +25,7 @@ from lambda_nb.render import cells
 
 if TYPE_CHECKING:
     from lambda_nb.engine.records import Invocation, LogRecord
+    from lambda_nb.engine.runtime_family import FramePattern
 
 STATUS_LABELS = {
     "running": "Running",
@@ -60,24 +61,40 @@ SEVERITY = {level: 5 + 10 * i for i, level in enumerate(LEVELS)}
 _LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "ERR": "ERROR", "INFORMATION": "INFO"}
 _LEVEL_KEYS = ("level", "levelname", "log_level", "severity", "levelName")
 
-# "[INFO]\t2026-..Z\t<request id>\tmessage" (Python runtime, Text format)
-_PY_TEXT = re.compile(r"^\[(?P<level>[A-Za-z]+)\]\t")
-# "2026-..Z\t<request id>\tINFO\tmessage" (Node.js runtime, Text format)
-_NODE_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT[^\t]*\t[^\t]*\t(?P<level>[A-Za-z]+)\t")
+
 
 # ------------------------------------------------------------------------------- frames
-_PY_FRAME = re.compile(
-    r'^\s*File "(?P<path>[^"]+)",? [Ll]ine (?P<line>\d+)(?:, in (?P<func>[^\n]+))?'
-    r"(?:\n(?P<code>[\s\S]*))?$"
-)
-_NODE_FRAME = re.compile(
-    r"^\s*at (?:(?P<func>[^\n(]+?) \()?(?P<path>(?:file://)?[^\s()]+?):(?P<line>\d+)(?::\d+)?\)?\s*$"
-)
-# Frames of the runtime itself: hidden, as AWS's own runtimes hide theirs.
-_RUNTIME_PATH = re.compile(
-    r"(^node:|/var/runtime/|/lambda_nb/runtimes/|awslambdaric|/_lnb_[a-z_]+\.py$|"
-    r"/rapid-client\.mjs$|/runtime-interface-client)"
-)
+# Each runtime family's record (engine/runtime_family.py) says how its Text-format log lines
+# carry a level and what its stack frames look like; a view tries them in the families' order.
+@functools.cache
+def _text_levels() -> tuple[re.Pattern[str], ...]:
+    from lambda_nb.engine import runtime_family
+
+    return tuple(f.text_level for f in runtime_family.families() if f.text_level is not None)
+
+
+@functools.cache
+def _frame_patterns() -> tuple[FramePattern, ...]:
+    from lambda_nb.engine import runtime_family
+
+    return tuple(f.frames for f in runtime_family.families() if f.frames is not None)
+
+
+def _match_frame(text: str) -> tuple[re.Match[str], FramePattern] | None:
+    for frames in _frame_patterns():
+        match = frames.pattern.match(text)
+        if match is not None:
+            return match, frames
+    return None
+
+
+def _runtime_frame(path: str, func: str | None, frames: FramePattern) -> bool:
+    """A frame of a runtime client (hidden): its file is one of any family's runtime files
+    (/var/runtime/index.mjs is not the cell), or its function one of its language's runtime's
+    (a JDK reflection frame)."""
+    if any(f.runtime_path.search(path) for f in _frame_patterns() if f.runtime_path):
+        return True
+    return bool(func and frames.runtime_function and frames.runtime_function.search(func))
 
 LARGE_PAYLOAD_CHARS = 2_000
 LARGE_PAYLOAD_LINES = 40
@@ -267,7 +284,7 @@ def log_line(index: int, rec: LogRecord) -> LogLine:
                         (normalize_level(parsed[k]) for k in _LEVEL_KEYS if k in parsed), None
                     )
         if level is None:
-            match = _PY_TEXT.match(text) or _NODE_TEXT.match(text)
+            match = next((m for p in _text_levels() if (m := p.match(text))), None)
             if match:
                 level = normalize_level(match["level"])
     return LogLine(index, rec.timestamp, rec.source, level, text, data)
@@ -451,24 +468,26 @@ class ErrorView:
 
 
 def parse_frame(entry: str, module_file: str | None, source: str | None) -> Frame | None:
-    """A stack-trace entry (Python or Node.js) as a Frame; None for a non-frame line."""
+    """A stack-trace entry (Python, Node.js or Java) as a Frame; None for a non-frame line."""
     text = entry.rstrip("\n")
-    match = _PY_FRAME.match(text) or _NODE_FRAME.match(text)
-    if match is None:
+    found = _match_frame(text)
+    if found is None:
         return None
+    match, frames = found
     path = match["path"]
     if path.startswith("file://"):
         path = path[len("file://") :]
     func = match["func"]
     code = match.groupdict().get("code")
-    runtime = bool(_RUNTIME_PATH.search(path))  # /var/runtime/index.mjs is not the cell
+    line = int(match["line"]) if match["line"] else None  # Java: (Native Method)
+    runtime = _runtime_frame(path, func, frames)
     cell_line = None
-    if module_file and not runtime and _basename(path) == module_file:
-        cell_line = int(match["line"])
+    if module_file and not runtime and line is not None and _basename(path) == module_file:
+        cell_line = line
     return Frame(
         text=text,
         path=path,
-        line=int(match["line"]),
+        line=line,
         function=func.strip() if func else None,
         code=code.strip() if code else None,
         runtime=runtime,
@@ -526,10 +545,13 @@ def error_view(
             hidden += 1
         else:
             frames.append(_in_file_cell(frame, others or {}))
-    # Node.js's `trace` (and any `at ...` stack) lists the most recent call first; Python's
-    # stackTrace lists it last. The innermost frame in the cell is the line the error is at.
+    # Node.js's `trace` (and any `at ...` stack) and Java's lists the most recent call first;
+    # Python's stackTrace lists it last. The innermost frame in the cell is the line the error
+    # is at.
     innermost_first = ("trace" in error and "stackTrace" not in error) or any(
-        _NODE_FRAME.match(f.text) for f in frames if f.path is not None
+        found[1].innermost_first
+        for f in frames
+        if f.path is not None and (found := _match_frame(f.text)) is not None
     )
     if inv.frame_locals:
         frames = _with_locals(frames, inv.frame_locals)
