@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate import Gate
 
 from lambda_nb import Function
 from lambda_nb.engine.records import Invocation
@@ -42,6 +43,25 @@ def processes_with_env(marker: str, *also: str) -> list[int]:
     return found
 
 
+def _sandbox_own(pid: int) -> bool:
+    """Is `pid` the sandbox itself (bwrap, or its keeper `sleep infinity` below bwrap), which
+    outlives a reset as the environment's /tmp does (engine/sandbox.py)?"""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        parent = int(Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+        parent_argv = Path(f"/proc/{parent}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError, IndexError):
+        return False
+    if os.path.basename(argv[0]) == b"bwrap":
+        return True
+    return argv[:2] == [b"sleep", b"infinity"] and os.path.basename(parent_argv[0]) == b"bwrap"
+
+
+def runtime_processes(marker: str) -> list[int]:
+    """The processes of an environment's runtime (what a reset kills), without the sandbox."""
+    return [pid for pid in processes_with_env(marker) if not _sandbox_own(pid)]
+
+
 @pytest.fixture
 def process_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run this test's environments as host processes: it shares files with its handler, which
@@ -49,9 +69,22 @@ def process_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAMBDA_NB_ISOLATION", "process")
 
 
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    """A loopback rendezvous with handlers, which share no files with the test in the sandbox."""
+    opened = Gate()
+    yield opened
+    opened.close()
+
+
 @pytest.fixture(name="processes_with_env")
 def processes_with_env_fixture() -> Callable[[str], list[int]]:
     return processes_with_env
+
+
+@pytest.fixture(name="runtime_processes")
+def runtime_processes_fixture() -> Callable[[str], list[int]]:
+    return runtime_processes
 
 
 @pytest.fixture(scope="module")

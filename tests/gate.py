@@ -30,9 +30,11 @@ def wait_at_gate(port):
 
 
 class Gate:
-    """Counts arrivals; `release()` lets every waiting (and later) handler through."""
+    """Counts arrivals; `release()` lets every waiting (and later) handler through, as does the
+    `open_at`-th arrival when given (a burst that proves it ran side by side)."""
 
-    def __init__(self) -> None:
+    def __init__(self, open_at: int | None = None) -> None:
+        self._open_at = open_at
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._server.getsockname()[1]
         self._arrived = 0
@@ -57,6 +59,11 @@ class Gate:
             return
         with self._lock:
             self._arrived += 1
+            if self._open_at is not None and self._arrived >= self._open_at:
+                self._open = True
+                for waiting in self._waiting:
+                    self._let_through(waiting)
+                self._waiting = []
             if self._open:
                 self._let_through(conn)
             else:

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from gate import Gate
 from waiting import interrupt_main_when, wait_until
 
 import lambda_nb
@@ -19,14 +20,13 @@ from lambda_nb.engine.errors import (
 
 RECORDER = "def lambda_handler(event, context):\n    return event\n"
 FAILS = "def lambda_handler(event, context):\n    raise ValueError('no ' + str(event['n']))\n"
-# Waits until the file the event names exists (at most 30 s): an invocation the test holds.
+# Waits at the gate whose port the event names (tests/gate.py): an invocation the test holds.
 HELD = """
-import os, time
+import socket
 def lambda_handler(event, context):
-    open(event["started"], "w").close()
-    deadline = time.time() + 30
-    while not os.path.exists(event["release"]) and time.time() < deadline:
-        time.sleep(0.01)
+    with socket.create_connection(("127.0.0.1", event["gate"])) as gate:
+        gate.sendall(b"s")
+        gate.recv(1)
     return "released"
 """
 
@@ -45,16 +45,16 @@ def received(dest, count=1):
 
 
 def test_the_caller_gets_the_request_id_at_once_and_success_reaches_on_success(
-    make_function, tmp_path
+    make_function, gate
 ):
     dest = make_function(RECORDER)
     fn = make_function(HELD)
     fn.configure_async(on_success=dest)
-    event = {"started": str(tmp_path / "s"), "release": str(tmp_path / "r")}
+    event = {"gate": gate.port}
     req = fn.invoke_async(event)
     assert req.status in ("queued", "running") and not req.done  # answered before it ran
-    wait_until((tmp_path / "s").exists)
-    (tmp_path / "r").touch()
+    gate.wait_for(1)
+    gate.release()
     assert req.wait(60).status == "succeeded" and req.condition == "Success"
     assert [inv.request_id for inv in req.attempts] == [req.request_id]
     assert req.delivery is not None and req.delivery.wait(60).status == "succeeded"
@@ -131,20 +131,20 @@ def test_async_config_is_checked_as_the_api_checks_it(make_function):
     )
 
 
-def test_a_sync_invoke_over_reserved_concurrency_is_throttled(make_function, tmp_path):
+def test_a_sync_invoke_over_reserved_concurrency_is_throttled(make_function, gate):
     fn = make_function(HELD)
     fn.configure(reserved_concurrency=1)
-    event = {"started": str(tmp_path / "s"), "release": str(tmp_path / "r")}
+    event = {"gate": gate.port}
     first: list[object] = []
     holder = threading.Thread(target=lambda: first.append(fn.invoke(event)))
     holder.start()
-    wait_until((tmp_path / "s").exists)
+    gate.wait_for(1)
     with pytest.raises(TooManyRequestsException) as throttled:
         fn.invoke(event)
     assert throttled.value.reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
     assert throttled.value.status_code == 429
     assert str(throttled.value) == "TooManyRequestsException: Rate Exceeded."
-    (tmp_path / "r").touch()
+    gate.release()
     holder.join(60)
     assert first[0].payload == "released"
     assert len(fn.history) == 1  # a throttled invoke leaves no invocation
@@ -181,37 +181,40 @@ def test_reserved_concurrency_limits(make_function):
     fn.configure(reserved_concurrency=900)
 
 
-def test_an_async_event_throttled_by_reserved_concurrency_waits_its_turn(make_function, tmp_path):
+def test_an_async_event_throttled_by_reserved_concurrency_waits_its_turn(make_function, gate):
     fn = make_function(HELD)
     fn.configure(reserved_concurrency=1)
-    first = fn.invoke_async({"started": str(tmp_path / "1"), "release": str(tmp_path / "r")})
-    wait_until((tmp_path / "1").exists)
-    second = fn.invoke_async({"started": str(tmp_path / "2"), "release": str(tmp_path / "r")})
+    first = fn.invoke_async({"gate": gate.port})
+    gate.wait_for(1)
+    second = fn.invoke_async({"gate": gate.port})
     wait_until(lambda: second.throttles >= 1)  # requeued with backoff while the first runs
-    assert not (tmp_path / "2").exists()
-    (tmp_path / "r").touch()
+    assert gate.arrived == 1  # the second has not run
+    gate.release()
     assert first.wait(60).status == "succeeded"
     assert second.wait(60).status == "succeeded" and len(second.attempts) == 1
 
 
-def test_a_burst_scales_out_to_more_environments(make_function, tmp_path):
-    # Each invocation waits until three have started: only three environments at once can
-    # finish, so the burst proves it scaled out (and fails, not hangs, if it did not).
+def test_a_burst_scales_out_to_more_environments(make_function):
+    # Each invocation waits at a gate that opens when three have arrived: only three
+    # environments at once can finish, so the burst proves it scaled out (and fails, not
+    # hangs, if it did not: the handler gives up after 30 s).
     code = """
-import os, time
+import socket
 def lambda_handler(event, context):
-    open(os.path.join(event["dir"], context.aws_request_id), "w").close()
-    deadline = time.time() + 30
-    while len(os.listdir(event["dir"])) < 3 and time.time() < deadline:
-        time.sleep(0.01)
-    return len(os.listdir(event["dir"]))
+    with socket.create_connection(("127.0.0.1", event["gate"]), timeout=30) as gate:
+        gate.sendall(b"s")
+        return len(gate.recv(1))
 """
+    gate = Gate(open_at=3)
     fn = make_function(code)
-    results = fn.invoke_many([{"dir": str(tmp_path)}] * 3, concurrency=3)
-    assert [r.payload for r in results] == [3, 3, 3]
+    try:
+        results = fn.invoke_many([{"gate": gate.port}] * 3, concurrency=3)
+        again = fn.invoke_many([{"gate": gate.port}] * 3, concurrency=3)  # now open
+    finally:
+        gate.close()
+    assert [r.payload for r in results] == [1, 1, 1]
     assert len({r.environment for r in results}) == 3
     assert all(r.cold for r in results)
-    again = fn.invoke_many([{"dir": str(tmp_path)}] * 3, concurrency=3)
     assert not any(r.cold for r in again)  # the environments are reused
 
 
@@ -233,12 +236,10 @@ def test_bad_bursts(make_function):
         fn.invoke_many([1], concurrency=0)
 
 
-def test_interrupting_a_burst_aborts_it_and_leaves_nothing(make_function, tmp_path):
+def test_interrupting_a_burst_aborts_it_and_leaves_nothing(make_function, gate):
     fn = make_function(HELD, timeout=60)
-    events = [{"started": str(tmp_path / f"s{i}"), "release": str(tmp_path / "r")} for i in range(2)]
-    with pytest.raises(KeyboardInterrupt), interrupt_main_when(
-        lambda: (tmp_path / "s0").exists() and (tmp_path / "s1").exists()
-    ):
+    events = [{"gate": gate.port}] * 2
+    with pytest.raises(KeyboardInterrupt), interrupt_main_when(lambda: gate.arrived >= 2):
         fn.invoke_many(events, concurrency=2)
     assert [inv.status for inv in fn.history] == ["aborted", "aborted"]
     # make_function's teardown asserts that no process of the function is left.

@@ -271,15 +271,15 @@ def test_closing_a_function_with_a_batch_in_flight_leaves_no_thread(make_functio
     assert mapping.state == "Deleted" and not esm_threads()
 
 
-WAITS_FOR_FILE = """import os, time
+WAITS_AT_GATE = """import time
 def lambda_handler(event, context):
-    open(event["started"], "w").close()
+    __import__("socket").create_connection(("127.0.0.1", event["started"])).close()
     while True:
         time.sleep(0.05)
 """
 
 
-def test_interrupting_the_kernel_leaves_the_pollers_running(make_function, tmp_path):
+def test_interrupting_the_kernel_leaves_the_pollers_running(make_function, gate):
     """Kernel > Interrupt stops the notebook's own invoke, not the background pollers."""
     url, arn = make_queue(unique("interrupt"))
     worker = make_function(
@@ -289,12 +289,11 @@ def test_interrupting_the_kernel_leaves_the_pollers_running(make_function, tmp_p
     sqs = aws.client("sqs")
     sqs.send_message(QueueUrl=url, MessageBody="before")
     wait_until(lambda: any(inv.ok and inv.payload == ["before"] for inv in worker.history))
-    stuck = make_function(WAITS_FOR_FILE, timeout=60)
-    started = tmp_path / "started"
-    with pytest.raises(KeyboardInterrupt), interrupt_main_when(started.exists):
+    stuck = make_function(WAITS_AT_GATE, timeout=60)
+    with pytest.raises(KeyboardInterrupt), interrupt_main_when(lambda: gate.arrived > 0):
         # as the magic invokes (its display ticks): interrupt_main() is no real signal, and
         # only a thread that runs Python code notices it
-        stuck.invoke({"started": str(started)}, on_progress=lambda inv: None)
+        stuck.invoke({"started": gate.port}, on_progress=lambda inv: None)
     assert stuck.history[-1].status == "aborted"
     sqs.send_message(QueueUrl=url, MessageBody="after")
     wait_until(lambda: any(inv.ok and inv.payload == ["after"] for inv in worker.history))

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate import Gate
 
 from lambda_nb import Function
 from lambda_nb.aws.http_server import ServeError, Server, servers
@@ -550,15 +551,17 @@ def test_function_url_of_a_deleted_function(
 
 # ------------------------------------------------------------------ serving
 BARRIER = """
-import json, os, time
+import json, os, socket
 def lambda_handler(event, context):
-    # every request waits until N are running at once: only concurrent environments pass
-    d, n = os.environ["BARRIER_DIR"], int(os.environ["BARRIER_N"])
-    open(os.path.join(d, context.aws_request_id), "w").close()
-    deadline = time.time() + 60
-    while len(os.listdir(d)) < n and time.time() < deadline:
-        time.sleep(0.02)
-    met = len(os.listdir(d)) >= n
+    # every request waits at a gate that opens when N have arrived (tests/gate.py): only
+    # concurrent environments pass; after 60 s it gives up and says so
+    port = int(os.environ["BARRIER_PORT"])
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as gate:
+        gate.sendall(b"s")
+        try:
+            met = gate.recv(1) == b"r"
+        except OSError:
+            met = False
     return {"statusCode": 200, "body": json.dumps({"env": context.log_stream_name, "met": met})}
 """
 
@@ -566,12 +569,10 @@ def lambda_handler(event, context):
 @pytest.mark.parametrize("api", APIS)
 def test_concurrent_requests_use_concurrent_environments(
     make_function: Callable[..., Function], serve: Callable[..., Server], api: str,
-    tmp_path: Path,
 ) -> None:  # fmt: skip
     n = 4
-    fn = make_function(
-        BARRIER, timeout=90, environment={"BARRIER_DIR": str(tmp_path), "BARRIER_N": str(n)}
-    )
+    gate = Gate(open_at=n)
+    fn = make_function(BARRIER, timeout=90, environment={"BARRIER_PORT": str(gate.port)})
     server = serve(fn, api=api)
     replies: list[Reply] = []
 
@@ -583,6 +584,7 @@ def test_concurrent_requests_use_concurrent_environments(
         t.start()
     for t in threads:
         t.join(120)
+    gate.close()
     assert len(replies) == n and all(r.status == 200 for r in replies), replies
     bodies = [r.json() for r in replies]
     streams = {inv.environment for inv in fn.history}

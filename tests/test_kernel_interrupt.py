@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
-from waiting import wait_until
+from gate import Gate
 
 jupyter_client = pytest.importorskip("jupyter_client")
 
-# The handler touches the file named by event["started"], telling the test that it runs.
+# The handler connects to the gate whose port is event["started"]: it runs (tests/gate.py).
 CELL = """%%lambda interrupted --timeout 60 -o first --event '{event}'
 import time
 def lambda_handler(event, context):
     if "started" in event:
-        open(event["started"], "w").close()
+        __import__("socket").create_connection(("127.0.0.1", event["started"])).close()
     time.sleep(event.get("s", 60))
     return "finished"
 """
@@ -51,13 +50,14 @@ def text_of(messages: list[dict]) -> str:
     return "\n".join(out)
 
 
-def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env, tmp_path: Path):
-    started = tmp_path / "started"
+def test_interrupt_aborts_the_invocation_and_the_kernel_lives(
+    runtime_processes, gate: Gate
+):
     km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
     try:
         run(kc, "%load_ext lambda_nb")
-        msg_id = kc.execute(CELL.format(event=json.dumps({"started": str(started)})))
-        wait_until(started.exists, timeout=60, message="the handler started")
+        msg_id = kc.execute(CELL.format(event=json.dumps({"started": gate.port})))
+        gate.wait_for(1, timeout=60)
         km.interrupt_kernel()
         messages = []
         while True:
@@ -79,7 +79,7 @@ def test_interrupt_aborts_the_invocation_and_the_kernel_lives(processes_with_env
         status = text_of(run(kc, "print(first.status, first.done)"))
         assert "aborted True" in status
         stream = text_of(run(kc, "print(first.environment)")).strip()
-        assert processes_with_env(stream) == []  # the environment was reset
+        assert runtime_processes(stream) == []  # the environment was reset
         again = text_of(run(kc, '%lambda invoke interrupted --event \'{"s": 0}\' -o second\nprint(second.status, second.cold)'))
         assert "success True" in again
     finally:
