@@ -31,7 +31,7 @@ from lambda_nb.engine.errors import ConfigError
 
 @pytest.fixture(autouse=True)
 def _sandbox_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sandbox is opt-in (LAMBDA_NB_ISOLATION=sandbox): these tests are about it."""
+    """The sandbox is the default; these tests are about it, whatever the caller's setting."""
     monkeypatch.setenv(sandbox.ISOLATION_VARIABLE, "sandbox")
 
 
