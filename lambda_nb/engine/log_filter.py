@@ -57,11 +57,38 @@ def compile_pattern(pattern: str | None) -> Matcher:
     return _terms_matcher(pattern or "", text)
 
 
+def required_terms(pattern: str | None) -> list[str]:
+    """Terms every matching message contains (a term pattern's plain and quoted terms; none
+    for other kinds): the store skips a chunk of records that holds none of them unread."""
+    text = (pattern or "").strip()
+    if not text or text[0] in "{[%" or text == '""':
+        return []
+    return _split_terms(pattern or "", text)[0]
+
+
 # ------------------------------------------------------------------------------ terms
 _TERM = re.compile(r'([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 
 
 def _terms_matcher(pattern: str, text: str) -> Matcher:
+    required, any_of, excluded = _split_terms(pattern, text)
+    if len(required) == 1 and not any_of and not excluded:  # the common case, kept cheap
+        (term,) = required
+        return lambda message: term in message
+
+    def matches(message: str) -> bool:
+        for t in required:
+            if t not in message:
+                return False
+        for t in excluded:
+            if t in message:
+                return False
+        return not any_of or any(t in message for t in any_of)
+
+    return matches
+
+
+def _split_terms(pattern: str, text: str) -> tuple[list[str], list[str], list[str]]:
     required: list[str] = []
     any_of: list[str] = []
     excluded: list[str] = []
@@ -81,15 +108,7 @@ def _terms_matcher(pattern: str, text: str) -> Matcher:
             raise FilterPatternError(pattern, f"quote the whole term: {bare}")
         {"": required, "?": any_of, "-": excluded}[prefix].append(term)
         pos = match.end()
-
-    def matches(message: str) -> bool:
-        return (
-            all(t in message for t in required)
-            and (not any_of or any(t in message for t in any_of))
-            and not any(t in message for t in excluded)
-        )
-
-    return matches
+    return required, any_of, excluded
 
 
 # ------------------------------------------------------------------------------- JSON

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
-from lambda_nb.engine.log_filter import compile_pattern
 from lambda_nb.engine.records import LogRecord
 
 if TYPE_CHECKING:
@@ -349,7 +348,12 @@ class LogStore:
         filter-pattern syntax), at or after `since` and before `until` (epoch seconds), in
         the `streams` named (a stream's full name or its [version]hex tail, or a prefix of
         it), in time order; at most `limit`."""
+        from lambda_nb.engine.log_filter import compile_pattern, required_terms
+
         matches = compile_pattern(pattern)  # a bad pattern fails before anything is read
+        # marshal spells each message out in UTF-8 (at least its first time in a chunk): a
+        # chunk whose bytes lack a required term has no match, and is not unmarshalled.
+        needles = [term.encode() for term in required_terms(pattern)]
         with self._db_lock:
             if self._closed:
                 return []
@@ -376,8 +380,12 @@ class LogStore:
         for chunk_id, sid, blob, request_id in rows:
             name = self._stream_names[sid]
             _, function, version, log_format = self._streams[name]
+            raw = zlib.decompress(blob)
+            if needles and not all(needle in raw for needle in needles):
+                continue
+            events: list[tuple[float, str, str, str | None]] = marshal.loads(raw)
             # Plain tuples: only a match becomes an object.
-            for i, (ts, message, source, level) in enumerate(_rows(blob)):
+            for i, (ts, message, source, level) in enumerate(events):
                 if (since is not None and ts < since) or (until is not None and ts >= until):
                     continue
                 if matches(message):

@@ -43,13 +43,13 @@ from lambda_nb.engine.errors import (
     ValidationException,
 )
 from lambda_nb.engine.event_queue import EventQueue, QueueHooks
-from lambda_nb.engine.log_store import LogEvent, LogStore, StoredLogs, StreamLogs
 from lambda_nb.engine.reaper import Reaper
 from lambda_nb.engine.records import AsyncRequest, Invocation
 from lambda_nb.engine.versions import Alias, check_alias
 from lambda_nb.runtimes import registry
 
 if TYPE_CHECKING:
+    from lambda_nb.engine.log_store import LogEvent, StreamLogs
     from lambda_nb.function import Function
 
 
@@ -105,7 +105,11 @@ class LambdaService:
         self.work_dir = Path(tempfile.mkdtemp(prefix="lambda_nb-"))
         self.memory_backend = memory_backend
         self.functions: dict[str, Function] = {}
-        self.log_store = LogStore(self.work_dir)
+        from lambda_nb.engine import log_store  # with the first service, not at import
+
+        self.log_store = log_store.LogStore(self.work_dir)
+        self._stored_logs = log_store.StoredLogs
+        self._stream_logs = log_store.StreamLogs
         self.logs_in_memory = logs_in_memory
         self.records_in_memory = records_in_memory
         self._logs_kept: collections.deque[tuple[Invocation, int, int]] = collections.deque()
@@ -483,11 +487,11 @@ class LambdaService:
         try:
             env.invoke(inv, payload, on_progress, headers, debug)
         finally:
+            self._keep_logs(inv, env.log_stream)  # before the environment's next invocation
             self.release(env)
             if inv.status == "running":  # no environment could be started
                 inv.status = "aborted"
             inv._done.set()
-            self._keep_logs(inv, env.log_stream)
         return inv
 
     # ------------------------------------------------------------------ logs
@@ -507,7 +511,7 @@ class LambdaService:
             ):
                 old, old_key, count = kept.popleft()
                 self._records_kept -= count
-                old.logs = StoredLogs(self.log_store, old_key, count)  # type: ignore[assignment]
+                old.logs = self._stored_logs(self.log_store, old_key, count)  # type: ignore[assignment]
 
     @property
     def log_groups(self) -> dict[str, dict[str, StreamLogs]]:
@@ -519,7 +523,8 @@ class LambdaService:
 
     def log_group(self, group: str) -> dict[str, StreamLogs]:
         """A log group's streams, oldest first, each read from the store when asked for."""
-        return {name: StreamLogs(self.log_store, name) for name in self.log_store.streams(group)}
+        streams = self.log_store.streams(group)
+        return {name: self._stream_logs(self.log_store, name) for name in streams}
 
     def filter_logs(
         self, group: str, pattern: str | None = None, since: float | None = None,
