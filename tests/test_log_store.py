@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -246,6 +247,39 @@ def test_filter_on_text_and_json_records(small_window: LambdaService) -> None:
     assert len(reports) == 2
     with pytest.raises(ValueError, match="Invalid filter pattern"):
         text_fn.logs(filter="{ $.level = ")
+
+
+NODE = """\
+export const handler = async (event) => {
+  console.log("plain line for", event.who);
+  console.error("bad thing for", event.who);
+  console.warn(JSON.stringify({ latency: event.latency }));
+  return event.who;
+};
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_filter_on_nodejs_text_and_json(small_window: LambdaService) -> None:
+    text_fn = _fn(small_window, NODE, "node-text", runtime="nodejs22.x", timeout=30)
+    json_fn = _fn(small_window, NODE, "node-json", runtime="nodejs22.x", timeout=30,
+                  log_format="JSON")  # fmt: skip
+    for fn in (text_fn, json_fn):
+        for who, latency in (("ada", 250), ("bob", 20), ("cy", 30)):
+            assert fn.invoke({"who": who, "latency": latency}).ok
+    # Text: the runtime's tab-separated lines, level included.
+    found = text_fn.logs(filter='"bad thing for ada"')
+    assert len(found) == 1 and "\tERROR\t" in found[0].message
+    assert isinstance(text_fn.history[0].logs, StoredLogs)  # read back from the store
+    assert len(text_fn.logs(filter="plain -ada")) == 2
+    # JSON: every record an object with its level and message.
+    errors = json_fn.logs(filter='{ $.level = "ERROR" }')
+    assert [json.loads(e.message)["message"] for e in errors] == [
+        "bad thing for ada", "bad thing for bob", "bad thing for cy",
+    ]  # fmt: skip
+    assert {e.request_id for e in errors} == {inv.request_id for inv in json_fn.history}
+    warned = json_fn.logs(filter='{ $.level = "WARN" && $.message = "*latency*" }')
+    assert len(warned) == 3
 
 
 def test_since_and_stream(small_window: LambdaService) -> None:
