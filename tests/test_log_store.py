@@ -305,6 +305,21 @@ def test_since_and_stream(small_window: LambdaService) -> None:
     assert "1 log streams · 1 events (filter 'late')" in view and "late 0" in view
 
 
+def test_records_outside_invocations_are_in_their_stream(small_window: LambdaService) -> None:
+    """A provisioned environment's init runs before any invocation: its INIT_START and what
+    the module prints at import reach the stream on their own, before the first invocation."""
+    code = 'print("module loaded")\n' + LINES
+    fn = _fn(small_window, code, "provisioned")
+    version = fn.publish_version()
+    fn.configure(provisioned_concurrency=1, qualifier=version)
+    inv = fn.invoke({"lines": 1, "tag": "warm"}, qualifier=version)
+    assert inv.ok and not inv.cold and messages(inv.logs)[0].startswith("START")
+    stream = fn.log_group[inv.environment]
+    assert [r.message.split(" ")[0] for r in stream][:3] == ["INIT_START", "module", "START"]
+    found = fn.logs(filter='"module loaded"')
+    assert len(found) == 1 and found[0].request_id is None and found[0].version == version
+
+
 def test_store_removed_at_close() -> None:
     svc = LambdaService(logs_in_memory=0)
     fn = _fn(svc, LINES, "closing")
