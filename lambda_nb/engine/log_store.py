@@ -438,10 +438,42 @@ class LogStore:
                 self._db = None
 
 
-class StoredLogs(Sequence[LogRecord]):
-    """An ended invocation's records, read from the store when asked for: what
-    `Invocation.logs` becomes once the invocation leaves the in-memory window. After the
-    service closed, it is empty (the store went with the service's folder)."""
+class _Stored(Sequence[LogRecord]):
+    """Records read from the store when asked for, by slices (one query each)."""
+
+    _store: LogStore
+
+    def _read(self, start: int, stop: int) -> list[LogRecord]:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> LogRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[LogRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> LogRecord | list[LogRecord]:
+        count = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(count)
+            if step != 1:
+                return self._read(0, count)[index]
+            return self._read(start, stop)
+        i = index + count if index < 0 else index
+        if not 0 <= i < count:
+            raise IndexError("log record index out of range")
+        return self._read(i, i + 1)[0]
+
+    def __iter__(self) -> Iterator[LogRecord]:
+        count = len(self)
+        for start in range(0, count, 10 * CHUNK):
+            yield from self._read(start, min(start + 10 * CHUNK, count))
+
+
+class StoredLogs(_Stored):
+    """An ended invocation's records: what `Invocation.logs` becomes once the invocation
+    leaves the in-memory window. After the service closed, it is empty (the store went with
+    the service's folder)."""
 
     def __init__(self, store: LogStore, key: int, count: int) -> None:
         self._store = store
@@ -451,36 +483,15 @@ class StoredLogs(Sequence[LogRecord]):
     def __len__(self) -> int:
         return 0 if self._store._closed else self._count
 
-    @overload
-    def __getitem__(self, index: int) -> LogRecord: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[LogRecord]: ...
-
-    def __getitem__(self, index: int | slice) -> LogRecord | list[LogRecord]:
-        count = len(self)
-        if isinstance(index, slice):
-            start, stop, step = index.indices(count)
-            if step != 1:
-                return self._store.records(invocation=self._key)[index]
-            return self._store.records(invocation=self._key, start=start, stop=stop)
-        i = index + count if index < 0 else index
-        if not 0 <= i < count:
-            raise IndexError("log record index out of range")
-        return self._store.records(invocation=self._key, start=i, stop=i + 1)[0]
-
-    def __iter__(self) -> Iterator[LogRecord]:
-        for start in range(0, len(self), 10 * CHUNK):
-            yield from self._store.records(
-                invocation=self._key, start=start, stop=min(start + 10 * CHUNK, self._count)
-            )
+    def _read(self, start: int, stop: int) -> list[LogRecord]:
+        return self._store.records(invocation=self._key, start=start, stop=stop)
 
     def __repr__(self) -> str:
         return f"<StoredLogs: {len(self)} records in the log store>"
 
 
-class StreamLogs(Sequence[LogRecord]):
-    """A log stream's records, read from the store when asked for (`Function.log_group`)."""
+class StreamLogs(_Stored):
+    """A log stream's records (`Function.log_group`)."""
 
     def __init__(self, store: LogStore, name: str) -> None:
         self._store = store
@@ -489,30 +500,8 @@ class StreamLogs(Sequence[LogRecord]):
     def __len__(self) -> int:
         return self._store.count(stream=self.name)
 
-    @overload
-    def __getitem__(self, index: int) -> LogRecord: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[LogRecord]: ...
-
-    def __getitem__(self, index: int | slice) -> LogRecord | list[LogRecord]:
-        count = len(self)
-        if isinstance(index, slice):
-            start, stop, step = index.indices(count)
-            if step != 1:
-                return self._store.records(stream=self.name)[index]
-            return self._store.records(stream=self.name, start=start, stop=stop)
-        i = index + count if index < 0 else index
-        if not 0 <= i < count:
-            raise IndexError("log record index out of range")
-        return self._store.records(stream=self.name, start=i, stop=i + 1)[0]
-
-    def __iter__(self) -> Iterator[LogRecord]:
-        count = len(self)
-        for start in range(0, count, 10 * CHUNK):
-            yield from self._store.records(
-                stream=self.name, start=start, stop=min(start + 10 * CHUNK, count)
-            )
+    def _read(self, start: int, stop: int) -> list[LogRecord]:
+        return self._store.records(stream=self.name, start=start, stop=stop)
 
     def __repr__(self) -> str:
         return f"<StreamLogs {self.name}: {len(self)} records>"
