@@ -3,7 +3,10 @@
 `lambda-nb invoke FILE --event EVENT` prints the log records (platform and application) to
 stderr as they are written and the response or error body (JSON) to stdout. Exit status:
 0 success, 1 function error, 2 usage error, 130 interrupted, 141 stdout closed early.
-`lambda-nb event ...` is the events catalog's own command line. `lambda-nb package|export|deploy
+`lambda-nb event ...` is the events catalog's own command line. `lambda-nb logs FILE --filter
+PATTERN` invokes FILE's handler (`--count` times) and prints the events of its log group that
+match, as `aws logs filter-log-events` would select them (the log store lives as long as the
+command: there is no earlier run to read). `lambda-nb package|export|deploy
 FILE` take a handler file towards AWS: its deployment .zip, a SAM template, or the function
 created or updated on AWS (boto3, the `deploy` extra); exit 1 when that fails. The function
 options are declared once, in `lambda_nb.options`, for this and the `%%lambda` magic.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -64,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "event", help="build a sample event (see `lambda-nb event --help`)", add_help=False
     )
+    _add_logs_command(sub)
     _add_aws_commands(sub)
     srv = sub.add_parser(
         "serve",
@@ -86,6 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("action", metavar="ACTION", choices=["start"], help="start")
     aws.add_argument("--port", metavar="P", type=int, default=0, help="default: a free port")
     return parser
+
+
+def _add_logs_command(sub: Any) -> None:
+    """`logs FILE`: invoke, then FilterLogEvents over the function's log group."""
+    p = sub.add_parser(
+        "logs",
+        help="invoke a handler file, then print the log events that match",
+        description="Invoke FILE's handler (--count times) and print the events of its log "
+        "group that match --filter, --since and --stream, one per line (time, stream, "
+        "message), or FilterLogEvents' JSON with --json. Exit 0 if any event matched, 1 if "
+        "none did.",
+    )
+    p.add_argument("file", metavar="FILE", help="the handler module, e.g. lambda_function.py")
+    options.add_logs_options(p)
+    p.add_argument("--json", action="store_true", help="FilterLogEvents' JSON answer")
+    p.add_argument("--count", metavar="N", type=int, default=1, help="invoke N times (default 1)")
+    p.add_argument(*options.EVENT.flags, **options.EVENT.kwargs())
+    _function_options(p)
 
 
 def _add_aws_commands(sub: Any) -> None:
@@ -153,6 +176,8 @@ def _main(args_list: list[str]) -> int:
             return _serve(args)
         if args.command == "aws":
             return _aws(args)
+        if args.command == "logs":
+            return _logs(args)
         return _invoke(args)
     except CommandError as exc:
         print(f"lambda-nb: error: {exc}", file=sys.stderr)
@@ -271,6 +296,55 @@ def _invoke(args: argparse.Namespace) -> int:
     sys.stdout.write(payload_json(inv) + "\n")
     sys.stdout.flush()
     return EXIT_OK if inv.status == "success" else EXIT_FUNCTION_ERROR
+
+
+def _logs(args: argparse.Namespace) -> int:
+    """`lambda-nb logs FILE`: invoke it, then print the matching events of its log group."""
+    import json
+
+    from lambda_nb.engine.errors import InvokeError
+    from lambda_nb.engine.log_filter import compile_pattern
+    from lambda_nb.engine.log_store import parse_since
+
+    _code_file(args)
+    settings = options.logs_settings(args)
+    try:  # a bad pattern or time is a usage error, found before anything runs
+        compile_pattern(settings.get("filter"))
+        parse_since(settings.get("since"))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if args.count < 1:
+        raise CommandError("--count: give 1 or more")
+    event = resolve_event(args.event, None, Path.cwd())
+    fn = _function(args)
+    try:
+        for _ in range(args.count):
+            fn.invoke(event)
+        events = fn.logs(**settings)
+    except InvokeError as exc:
+        print(f"lambda-nb: {exc}", file=sys.stderr)
+        return EXIT_FUNCTION_ERROR
+    except KeyboardInterrupt:
+        print("lambda-nb: interrupted; the invocation was aborted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        fn.close()
+    if args.json:
+        streams = sorted({e.log_stream for e in events})
+        answer = {
+            "events": [e.to_dict() for e in events],
+            "searchedLogStreams": [
+                {"logStreamName": s, "searchedCompletely": True} for s in streams
+            ],
+        }
+        sys.stdout.write(json.dumps(answer, indent=2) + "\n")
+    else:
+        for e in events:
+            when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.timestamp))
+            millis = int(e.timestamp * 1000) % 1000
+            message = e.message[:-1] if e.message.endswith("\n") else e.message
+            sys.stdout.write(f"{when}.{millis:03d}Z {e.log_stream} {message}\n")
+    return EXIT_OK if events else EXIT_FUNCTION_ERROR
 
 
 def _to_aws(args: argparse.Namespace) -> int:

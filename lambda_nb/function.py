@@ -29,6 +29,7 @@ from lambda_nb.engine.service import FunctionRevision, LambdaService, default_se
 
 if TYPE_CHECKING:
     from lambda_nb.aws.http_server import Server
+    from lambda_nb.engine.log_store import LogEvent
 
 # history_frame(): one column per figure a user compares across invocations, in this order.
 HISTORY_COLUMNS = (
@@ -65,6 +66,32 @@ class Burst(list[records.Invocation | InvokeError]):
         from lambda_nb.render.timeline import burst_mimebundle
 
         printer.text(burst_mimebundle(self)["text/plain"])
+
+
+class LogEvents(list["LogEvent"]):
+    """What `Function.logs` returns: the matching events, oldest first, which display in a
+    notebook as the log group view (one section per stream)."""
+
+    def __init__(self, name: str, events: Iterable[LogEvent], description: str = "") -> None:
+        super().__init__(events)
+        self.name = name
+        self.description = description
+
+    def view(self) -> Any:
+        from lambda_nb.render.static import LogGroupView
+
+        streams: dict[str, list[LogRecord]] = {}
+        for event in self:
+            streams.setdefault(event.log_stream, []).append(event.record)
+        said = f"{len(self):,} events" + (f" ({self.description})" if self.description else "")
+        return LogGroupView(self.name, streams, said)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        bundle: dict[str, str] = self.view()._repr_mimebundle_()
+        return bundle
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.view().to_text())
 
 
 class Function:
@@ -292,9 +319,41 @@ class Function:
         return self._revision.code_file
 
     @property
-    def log_group(self) -> dict[str, list[LogRecord]]:
-        """Every log stream of this function (one per execution environment) and its records."""
-        return self.service.log_groups.get(f"/aws/lambda/{self.name}", {})
+    def log_group(self) -> dict[str, Sequence[LogRecord]]:
+        """Every log stream of this function (one per execution environment) and its records,
+        read from the service's log store when asked for (engine/log_store.py)."""
+        return dict(self.service.log_group(f"/aws/lambda/{self.name}"))
+
+    def logs(
+        self,
+        filter: str | None = None,
+        since: str | float | None = None,
+        stream: str | Sequence[str] | None = None,
+        until: str | float | None = None,
+        limit: int | None = None,
+    ) -> LogEvents:
+        """CloudWatch's FilterLogEvents over this function's log group, from the log store.
+
+        `filter`: a filter pattern (`ERROR`, `"exact phrase"`, `?ERROR ?WARN`, `-DEBUG`,
+        `%regex%`, `{ $.level = "ERROR" }`; engine/log_filter.py); `since` / `until`: a
+        duration back from now (`10m`, `2h`, `1d`), an ISO time, or epoch seconds; `stream`:
+        log stream names, or the start of their hex id. The events come oldest first, each a
+        `LogEvent` (`.to_dict()` has FilterLogEvents' fields); in a notebook they display as
+        the log group view. A bad pattern or time is a ValueError.
+        """
+        from lambda_nb.engine.log_store import parse_since
+
+        streams = [stream] if isinstance(stream, str) else stream
+        start, end = parse_since(since), parse_since(until)
+        found = self.service.filter_logs(
+            f"/aws/lambda/{self.name}", filter, start, end, streams, limit
+        )
+        said = [
+            f"filter {filter!r}" if filter else "", f"since {since}" if since else "",
+            f"until {until}" if until else "",
+            f"stream {', '.join(streams or ())}" if streams else "",
+        ]  # fmt: skip
+        return LogEvents(self.name, found, " · ".join(p for p in said if p))
 
     @property
     def environments(self) -> list[str]:

@@ -220,8 +220,15 @@ def _line_parser() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]
     p.add_argument(*options.DEBUG.flags, **options.DEBUG.kwargs())
     out(p, "Invocation (AsyncRequest with --async, the list of results with --count)")
     command("list", "the functions defined in this kernel")
+    p = command(
+        "logs",
+        "the log group of a function: its streams and records; with --filter, --since or "
+        "--stream, the matching events (CloudWatch's filter-log-events)",
+    )
+    p.add_argument("name", metavar="NAME", help="a function's name")
+    options.add_logs_options(p)
+    out(p, "matching events (a list of LogEvent)")
     for name, text in [
-        ("logs", "the log group of a function: its streams and records"),
         ("history", "the invocations of a function: a table and a chart"),
         ("reset", "end a function's environments (next invoke is cold)"),
     ]:
@@ -519,8 +526,7 @@ class LambdaMagics(Magics):
             self._guard(fn.create_alias, args.alias, args.version, args.routing)
             print(commands.describe_alias(fn, args.alias))
         elif args.command == "logs":
-            fn = self._function(args.name)
-            show(static.LogGroupView(fn.name, fn.log_group))
+            self._logs_command(args)
         elif args.command == "history":
             fn = self._function(args.name)
             self._show_history(fn)
@@ -536,6 +542,19 @@ class LambdaMagics(Magics):
             self._to_aws(args)
         elif args.command in ("aws", "trigger"):
             self._aws_command(args)
+
+    def _logs_command(self, args: argparse.Namespace) -> None:
+        """`%lambda logs NAME`: the log group as it is; with --filter, --since or --stream,
+        the events that match, read from the log store (Function.logs)."""
+        fn = self._function(args.name)
+        settings = options.logs_settings(args)
+        if not settings and not args.out:
+            show(static.LogGroupView(fn.name, fn.log_group))
+            return
+        events = self._guard(lambda: fn.logs(**settings))
+        show(events)
+        if args.out:
+            self.shell.user_ns[args.out] = events
 
     # ---- the way out to AWS: package, export, deploy, invoke --remote
     def _to_aws(self, args: argparse.Namespace) -> None:

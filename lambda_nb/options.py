@@ -289,6 +289,44 @@ def serve_settings(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+# ------------------------------- logs: FilterLogEvents over a log group (engine/log_store.py)
+FILTER = Option(
+    ("--filter",),
+    'a CloudWatch filter pattern: ERROR Exception (all), "exact phrase", ?ERROR ?WARN (any), '
+    '-DEBUG (not), %%regex%%, { $.level = "ERROR" } (JSON, with = != < > && ||)',
+    metavar="PATTERN",
+)
+SINCE = Option(
+    ("--since",),
+    "only events since this long ago (30s, 10m, 2h, 1d) or this time (2026-12-01T10:00:00Z)",
+    metavar="WHEN",
+)
+STREAM = Option(
+    ("--stream",),
+    "only this log stream: its name or the start of its hex id (may be repeated)",
+    metavar="S",
+    action="append",
+)
+LOGS: tuple[Option, ...] = (FILTER, SINCE, STREAM)
+
+
+def add_logs_options(parser: argparse.ArgumentParser) -> None:
+    """--filter, --since and --stream, for `%lambda logs` and `lambda-nb logs`."""
+    for option in LOGS:
+        parser.add_argument(*option.flags, **option.kwargs())
+
+
+def logs_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """`Function.logs` keywords from parsed options; {} when none was given (the whole log
+    group is then shown as it is)."""
+    out = {}
+    for option, key in ((FILTER, "filter"), (SINCE, "since"), (STREAM, "stream")):
+        value = getattr(args, option.dest, None)
+        if value is not None:
+            out[key] = value
+    return out
+
+
 def function_args(func: F) -> F:
     """Decorate a magic with an IPython `@argument` per option, as `script_args` does.
 
@@ -331,7 +369,7 @@ def settings(args: argparse.Namespace, defaults: Mapping[str, Any]) -> dict[str,
 
 
 def find(
-    flag: str, options: Sequence[Option] = (*FUNCTION, FILE, *INVOKE, *SERVE)
+    flag: str, options: Sequence[Option] = (*FUNCTION, FILE, *INVOKE, *SERVE, *LOGS)
 ) -> Option | None:
     """The option spelt `flag` (`--runtime`, `-e`), if any."""
     return next((o for o in options if flag in o.flags), None)

@@ -156,7 +156,9 @@ class ExecutionEnvironment:
         self.initialization_type = initialization_type  # or "provisioned-concurrency"
         day = time.strftime("%Y/%m/%d", time.gmtime())
         self.log_stream = f"{day}/[{version}]{uuid.uuid4().hex}"
-        self.records: list[LogRecord] = []  # the log stream, as CloudWatch keeps it
+        # An invocation's records go to its `logs` (the service hands them to its log store
+        # when it ends); records outside any invocation go here (the service's store).
+        self.stream_sink: Callable[[LogRecord], None] | None = None
         self.tmp = work_dir / f"env-{uuid.uuid4().hex[:12]}" / "tmp"
         self.tmp.mkdir(parents=True)
         self.memory: MemoryGuard = memory_guard(config.memory, memory_backend)
@@ -198,10 +200,11 @@ class ExecutionEnvironment:
 
     # ------------------------------------------------------------------ logs
     def _sink(self, rec: LogRecord) -> None:
-        self.records.append(rec)
         target = self._target
         if target is not None:
             target.logs.append(rec)
+        elif self.stream_sink is not None:
+            self.stream_sink(rec)
 
     def _platform(self, message: str, ts: float | None = None) -> None:
         self._sink(LogRecord(ts if ts is not None else time.time(), message, "platform"))

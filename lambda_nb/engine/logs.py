@@ -25,14 +25,14 @@ from __future__ import annotations
 import collections
 import contextlib
 import fcntl
-import heapq
-import itertools
 import os
 import selectors
 import tempfile
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable
+from operator import attrgetter
 
 from lambda_nb.engine.records import LogRecord, Source
 
@@ -43,6 +43,7 @@ _FRAME_LEVELS = {1: "TRACE", 2: "DEBUG", 3: "INFO", 4: "WARN", 5: "ERROR", 6: "F
 _READ_SIZE = 1 << 16
 
 Sink = Callable[[LogRecord], None]
+_TS = attrgetter("timestamp")
 
 
 def decode_frames(buf: bytearray) -> list[LogRecord]:
@@ -287,8 +288,10 @@ class LogCollector:
         self._sel.register(self._wake_r, selectors.EVENT_READ)
         self._closed = False
         self._line_since: dict[int, float] = {}  # fd -> when its unfinished line began
-        self._pending: list[tuple[float, int, LogRecord]] = []  # heap by timestamp
-        self._seq = itertools.count()
+        # Records not yet released, in time order (ties: in arrival order). A sorted list, not
+        # a heap: each fd's records arrive nearly sorted, which sorting takes in one C pass;
+        # a push and a pop per record cost a fifth of a 100,000-line invoke's reading.
+        self._pending: list[LogRecord] = []
         self._thread = threading.Thread(target=self._run, name="lambda_nb-logs", daemon=True)
         self._thread.start()
 
@@ -315,9 +318,17 @@ class LogCollector:
                 if self._merged is not None:
                     self._queue(self._merged.feed(final=True))
                 self._line_since.clear()
-            barrier = min(self._line_since.values(), default=float("inf"))
-            while self._pending and self._pending[0][0] < barrier:
-                self._sink(heapq.heappop(self._pending)[2])
+            pending = self._pending
+            if not pending:
+                return
+            barrier = min(self._line_since.values(), default=None)
+            cut = len(pending) if barrier is None else bisect_left(pending, barrier, key=_TS)
+            if cut:
+                ready = pending[:cut]
+                del pending[:cut]
+                sink = self._sink
+                for rec in ready:
+                    sink(rec)
 
     def flush_partial_lines(self) -> None:
         """End of an invocation: a line the function left without `\\n` becomes its own record."""
@@ -365,8 +376,9 @@ class LogCollector:
             self._line_since.pop(fd, None)
 
     def _queue(self, records: list[LogRecord]) -> None:
-        for rec in records:
-            heapq.heappush(self._pending, (rec.timestamp, next(self._seq), rec))
+        if records:
+            self._pending += records
+            self._pending.sort(key=_TS)  # stable: equal times keep their arrival order
 
     def _close_fd(self, fd: int) -> None:
         self._open.discard(fd)

@@ -20,7 +20,7 @@ AsyncStatus = Literal[
 Source = Literal["platform", "runtime", "stdout", "stderr"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a record is small, and there are millions
 class LogRecord:
     """One CloudWatch log event.
 
@@ -82,6 +82,8 @@ class Invocation:
     payload: Any = None  # the decoded response (None on error)
     raw_payload: bytes | None = None  # the response body as the runtime posted it
     error: dict[str, Any] | None = None  # the error body as the caller receives it
+    # Once ended and out of the service's in-memory window, a read-only `StoredLogs` sequence
+    # that reads the records back from the log store (engine/log_store.py).
     logs: list[LogRecord] = field(default_factory=list)
     report: Report | None = None
     cold: bool = False

@@ -10,6 +10,8 @@ ends it even if the process is killed.
 from __future__ import annotations
 
 import atexit
+import collections
+import functools
 import hashlib
 import os
 import shutil
@@ -42,11 +44,12 @@ from lambda_nb.engine.errors import (
 )
 from lambda_nb.engine.event_queue import EventQueue, QueueHooks
 from lambda_nb.engine.reaper import Reaper
-from lambda_nb.engine.records import AsyncRequest, Invocation, LogRecord
+from lambda_nb.engine.records import AsyncRequest, Invocation
 from lambda_nb.engine.runtime_provided import BOOTSTRAP_FILE
 from lambda_nb.engine.versions import Alias, check_alias
 
 if TYPE_CHECKING:
+    from lambda_nb.engine.log_store import LogEvent, StreamLogs
     from lambda_nb.function import Function
 
 
@@ -82,14 +85,35 @@ def _ready_provisioned(rev: FunctionRevision) -> list[ExecutionEnvironment]:
     return [e for e in rev.environments if _provisioned(e) and not e.discarded]
 
 
-class LambdaService:
-    """Holds functions by name and hands out execution environments, one invocation each."""
+# How many ended invocations keep their log records in memory (the newest), and at most how
+# many records they hold together; older ones read theirs from the log store (log_store.py).
+LOGS_IN_MEMORY = 200
+RECORDS_IN_MEMORY = 50_000
 
-    def __init__(self, memory_backend: str | None = None, clock: Clock | None = None) -> None:
+
+class LambdaService:
+    """Holds functions by name and hands out execution environments, one invocation each.
+
+    `logs_in_memory` / `records_in_memory`: the in-memory window of invocation logs (see
+    LOGS_IN_MEMORY); every record is in the log store (`log_store`) whatever they are.
+    """
+
+    def __init__(
+        self, memory_backend: str | None = None, clock: Clock | None = None,
+        logs_in_memory: int = LOGS_IN_MEMORY, records_in_memory: int = RECORDS_IN_MEMORY,
+    ) -> None:  # fmt: skip
         self.work_dir = Path(tempfile.mkdtemp(prefix="lambda_nb-"))
         self.memory_backend = memory_backend
         self.functions: dict[str, Function] = {}
-        self.log_groups: dict[str, dict[str, list[LogRecord]]] = {}
+        from lambda_nb.engine import log_store  # with the first service, not at import
+
+        self.log_store = log_store.LogStore(self.work_dir)
+        self._stored_logs = log_store.StoredLogs
+        self._stream_logs = log_store.StreamLogs
+        self.logs_in_memory = logs_in_memory
+        self.records_in_memory = records_in_memory
+        self._logs_kept: collections.deque[tuple[Invocation, int, int]] = collections.deque()
+        self._records_kept = 0
         self._revisions: dict[str, FunctionRevision] = {}
         self._histories: dict[str, list[Invocation]] = {}
         self._async_configs: dict[str, EventInvokeConfig] = {}
@@ -184,7 +208,6 @@ class LambdaService:
                 requirements=made.requirements, sources=dict(files),
             )  # fmt: skip
             self._revisions[config.name] = rev
-            self.log_groups.setdefault(config.log_group, {})
         if old is not None:
             self._retire(old)
         return rev
@@ -469,11 +492,52 @@ class LambdaService:
         try:
             env.invoke(inv, payload, on_progress, headers, debug)
         finally:
+            self._keep_logs(inv, env.log_stream)  # before the environment's next invocation
             self.release(env)
             if inv.status == "running":  # no environment could be started
                 inv.status = "aborted"
             inv._done.set()
         return inv
+
+    # ------------------------------------------------------------------ logs
+    def _keep_logs(self, inv: Invocation, stream: str) -> None:
+        """Hand an ended invocation's records to the log store, and keep only the newest
+        invocations' records in memory (`logs_in_memory`, `records_in_memory`): the older
+        ones' `logs` become `StoredLogs`, read back from the store when asked for."""
+        records = inv.logs
+        key = self.log_store.add_invocation(inv.request_id, stream, records)
+        with self._lock:
+            kept = self._logs_kept
+            kept.append((inv, key, len(records)))
+            self._records_kept += len(records)
+            while kept and (
+                len(kept) > self.logs_in_memory
+                or (len(kept) > 1 and self._records_kept > self.records_in_memory)
+            ):
+                old, old_key, count = kept.popleft()
+                self._records_kept -= count
+                old.logs = self._stored_logs(self.log_store, old_key, count)  # type: ignore[assignment]
+
+    @property
+    def log_groups(self) -> dict[str, dict[str, StreamLogs]]:
+        """Every log group, its streams (one per execution environment) and their records."""
+        out: dict[str, dict[str, StreamLogs]] = {}
+        for group in sorted({rev.config.log_group for rev in self._revisions.values()}):
+            out[group] = self.log_group(group)
+        return out
+
+    def log_group(self, group: str) -> dict[str, StreamLogs]:
+        """A log group's streams, oldest first, each read from the store when asked for."""
+        streams = self.log_store.streams(group)
+        return {name: self._stream_logs(self.log_store, name) for name in streams}
+
+    def filter_logs(
+        self, group: str, pattern: str | None = None, since: float | None = None,
+        until: float | None = None, streams: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[LogEvent]:  # fmt: skip
+        """FilterLogEvents over a log group (log_store.LogStore.filter)."""
+        return self.log_store.filter(group, pattern, since, until, streams, limit)
 
     # ------------------------------------------------- configuration of invokes
     def async_config(self, name: str) -> EventInvokeConfig:
@@ -545,7 +609,11 @@ class LambdaService:
             )  # fmt: skip
             env.busy = True
             rev.environments.append(env)
-            self.log_groups.setdefault(rev.config.log_group, {})[env.log_stream] = env.records
+            cfg = rev.config
+            self.log_store.add_stream(
+                cfg.log_group, env.log_stream, cfg.name, rev.version, cfg.log_format
+            )
+            env.stream_sink = functools.partial(self.log_store.add_record, env.log_stream)
             return env
 
     def release(self, env: ExecutionEnvironment) -> None:
@@ -602,6 +670,7 @@ class LambdaService:
             self.remove(name)
         self.events.join()
         self.reaper.close()
+        self.log_store.close()
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 

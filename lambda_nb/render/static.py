@@ -263,9 +263,14 @@ class FunctionsView:
 class LogGroupView:
     """A log group as CloudWatch shows it: one section per log stream, its records in order."""
 
-    def __init__(self, name: str, streams: Mapping[str, Sequence[LogRecord]]) -> None:
+    def __init__(
+        self, name: str, streams: Mapping[str, Sequence[LogRecord]], note: str = ""
+    ) -> None:
         self.name = name
-        self.streams = {stream: list(records) for stream, records in streams.items()}
+        # Sequences, not copies: a stream may be read from the log store, and only the excerpt
+        # shown (its head and tail) is read.
+        self.streams = dict(streams)
+        self.note = note  # e.g. the filter that chose these records
 
     @property
     def group(self) -> str:
@@ -274,10 +279,16 @@ class LogGroupView:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
+    def _note(self) -> str:
+        return f" · {self.note}" if self.note else ""
+
+    def _empty(self) -> str:
+        return "no events match" if self.note else "no log streams yet"
+
     def to_text(self) -> str:
         if not self.streams:
-            return f"{self.group}: no log streams yet"
-        out = [f"{self.group}: {len(self.streams)} log streams"]
+            return f"{self.group}: {self._empty()}{self._note()}"
+        out = [f"{self.group}: {len(self.streams)} log streams{self._note()}"]
         for stream, records in self.streams.items():
             out.append(f"== {stream} ({len(records)} records)")
             logs = vm.log_excerpt(records)
@@ -289,10 +300,10 @@ class LogGroupView:
 
     def to_html(self) -> str:
         if not self.streams:
-            return f"<i>{_e(self.group)}: no log streams yet</i>"
+            return f"<i>{_e(self.group)}: {self._empty()}{_e(self._note())}</i>"
         parts = [
             f'<div class="lnb-log-group"><b>{_e(self.group)}</b>'
-            f' <span style="{_LABEL}">{len(self.streams)} log streams</span>'
+            f' <span style="{_LABEL}">{len(self.streams)} log streams{_e(self._note())}</span>'
         ]
         for stream, records in self.streams.items():
             parts.append(

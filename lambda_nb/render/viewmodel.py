@@ -323,10 +323,13 @@ class LogExcerpt:
 def log_excerpt(
     records: Sequence[LogRecord], head: int = LOG_HEAD, tail: int = LOG_TAIL
 ) -> LogExcerpt:
-    first, last = head_and_tail(len(records), head, tail)
-    lines = [log_line(i, records[i]) for i in first]
-    ends = [log_line(i, records[i]) for i in last]
-    return LogExcerpt(lines, ends, len(records) - len(lines) - len(ends), len(records))
+    """Slices, not one record at a time: `records` may be read from the log store
+    (engine/log_store.py's StoredLogs and StreamLogs), where each access is a query."""
+    count = len(records)
+    first, last = head_and_tail(count, head, tail)
+    lines = log_lines(records, first.start, first.stop)
+    ends = log_lines(records, last.start, last.stop) if len(last) else []
+    return LogExcerpt(lines, ends, count - len(lines) - len(ends), count)
 
 
 # ============================================================================== response
@@ -767,7 +770,9 @@ def build(
         module_file, source = cell_of(inv)
     others = cells.revision_files(inv.function_name, inv.revision)
     resp, err, rep = response(inv), error_view(inv, module_file, source, others), report(inv)
-    records = list(inv.logs)
+    # An ended invocation's log no longer changes, and may be in the log store: only the
+    # excerpt is read. A running one's is copied (records are still being appended).
+    records = inv.logs if inv.done else list(inv.logs)
     running = inv.status == "running"
     logs = log_excerpt(records, 0, RUNNING_LOG_RECORDS) if running else log_excerpt(records)
     return InvocationModel(
