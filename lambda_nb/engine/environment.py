@@ -417,9 +417,10 @@ class ExecutionEnvironment:
             # sweep by the environment's marker, as the watchdog does.
             watchdog.kill_marked([watchdog.marker(self.log_stream)])
         try:
-            proc.wait(timeout=5)
+            proc.wait(timeout=5)  # in the sandbox, nsenter exits once it has reaped the runtime
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-            pass
+            proc.kill()
+            proc.wait()
         if self.reaper is not None:
             self.reaper.forget_group(proc.pid)
         collector, self._collector = self._collector, None

@@ -511,13 +511,21 @@ class Sandbox:
         """Send `sig` to every process of the environment; again while new ones appear (a
         process forking as it is signalled). Returns the pids signalled."""
         done: set[int] = set()
+        # A kill spares the launcher (nsenter): it is the runtime's parent, and only it can
+        # reap the runtime at once. Killed too, the runtime's zombie goes to the machine's
+        # init, which may reap it seconds later, and until then the namespace cannot end
+        # (the kernel's zap_pid_ns_processes waits for it). Continued, if it was frozen, it
+        # reaps the runtime and exits by itself; whoever waits for it kills it after a while.
+        spare = {launcher} if sig == signal.SIGKILL and launcher is not None else set()
         for _ in range(passes if sig != signal.SIGKILL else 50):
-            fresh = [p for p in self.processes(launcher) if p not in done]
+            fresh = [p for p in self.processes(launcher) if p not in done and p not in spare]
             if not fresh:
                 break
             for pid in fresh:
                 _kill(pid, sig)
             done.update(fresh)
+        for pid in spare:
+            _kill(pid, signal.SIGCONT)
         return done
 
 
