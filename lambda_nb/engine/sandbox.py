@@ -171,11 +171,17 @@ class Layout:
 def _language_root(executable: str, layout: Layout) -> str:
     """Bind the installation an interpreter belongs to at /var/lang; its path in the sandbox.
 
-    An interpreter under /usr (Debian's python3, node) is visible already. Anything else (pyenv's
+    An interpreter under /usr (Debian's python3) is visible already. Anything else (pyenv's
     /root/.pyenv/versions/3.X.Y, a Node.js from a cache in the home folder) is `<prefix>/bin/x`:
     its prefix becomes /var/lang, as Lambda's installation is (sandbox-and-packages.md 1.1).
+    A `node` under /usr is shown at /var/lang/bin/node too, where Lambda's is (process.execPath,
+    the first folder of PATH): one binary, whose libraries are found by absolute paths. A
+    Python under /usr stays there: it finds its standard library from its own location.
     """
     real = os.path.realpath(executable)
+    if real.startswith("/usr/") and os.path.basename(real) == "node":
+        layout.binds.append((real, f"{LANG}/bin/node"))
+        return f"{LANG}/bin/node"
     if real.startswith("/usr/"):
         return real
     prefix = os.path.dirname(os.path.dirname(real))
@@ -221,7 +227,8 @@ def plan(
             layout.binds.append((os.path.join(client, entry), f"{RUNTIME}/{entry}"))
     mapped: list[str] = []
     for i, arg in enumerate(argv):
-        if not os.path.isabs(arg) or not os.path.exists(arg) or arg.startswith(("/bin/", "/usr/")):
+        system = arg.startswith(("/bin/", "/usr/")) and os.path.basename(arg) != "node"
+        if not os.path.isabs(arg) or not os.path.exists(arg) or system:
             mapped.append(arg)
             continue
         real = os.path.realpath(arg)
