@@ -516,16 +516,35 @@ class Sandbox:
 
     def signal_all(self, sig: int, launcher: int | None, passes: int = 3) -> set[int]:
         """Send `sig` to every process of the environment; again while new ones appear (a
-        process forking as it is signalled). Returns the pids signalled."""
+        process forking as it is signalled). Returns the pids signalled.
+
+        SIGKILL spares the launcher until the rest is dead (`_end_launcher`)."""
         done: set[int] = set()
+        spared = launcher if sig == signal.SIGKILL else None
         for _ in range(passes if sig != signal.SIGKILL else 50):
-            fresh = [p for p in self.processes(launcher) if p not in done]
+            fresh = [p for p in self.processes(launcher) if p not in done and p != spared]
             if not fresh:
                 break
             for pid in fresh:
                 _kill(pid, sig)
             done.update(fresh)
+        if spared is not None:
+            _end_launcher(spared)
         return done
+
+
+def _end_launcher(launcher: int) -> None:
+    """Let the launcher reap the runtime, then end. The runtime is inside the namespace but
+    its parent (nsenter) is outside: killed together, the runtime's zombie goes to the host's
+    init, which may reap it seconds later (a VM's init here took 1-2 s), and until then the
+    namespace cannot end (its init waits in zap_pid_ns_processes), so `Sandbox.stop` waits.
+    Continued (it may be frozen), nsenter reaps its child and dies of the same signal; it is
+    killed only if it lingers."""
+    _kill(launcher, signal.SIGCONT)
+    deadline = time.monotonic() + 1.0
+    while process_state(launcher) not in ("Z", "X", "") and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    _kill(launcher, signal.SIGKILL)
 
 
 @functools.cache
