@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_paths import task_root
 
 from lambda_nb import Function
 from lambda_nb.engine.debugger import DebugUnsupported, NothingToDebug
@@ -342,9 +343,13 @@ def test_an_ide_attaches_sets_a_breakpoint_and_continues(
     client = DapClient(port)
     try:
         client.response(client.send("initialize", adapterID="debugpy", pathFormat="path"))
-        attach = client.send("attach", justMyCode=False)
+        # launch.json's pathMappings, as the log line says: the code is at the function's
+        # task root (/var/task in the sandbox), the IDE's copy in the host's folder.
+        local = str(fn._revision.task_root)
+        mapping = [{"localRoot": local, "remoteRoot": task_root(fn)}]
+        attach = client.send("attach", justMyCode=False, pathMappings=mapping)
         client.event("initialized")
-        code_path = str(fn._revision.task_root / (fn.code_file or ""))
+        code_path = os.path.join(local, fn.code_file or "")
         reply = client.response(
             client.send("setBreakpoints", source={"path": code_path}, breakpoints=[{"line": 4}])
         )
@@ -357,6 +362,7 @@ def test_an_ide_attaches_sets_a_breakpoint_and_continues(
         frames = client.response(client.send("stackTrace", threadId=thread))["body"]
         top = frames["stackFrames"][0]
         assert (top["name"], top["line"]) == ("lambda_handler", 4)
+        assert top["source"]["path"] == code_path  # mapped back to the IDE's copy
         time.sleep(1.5)  # held longer than the timeout
         scopes = client.response(client.send("scopes", frameId=top["id"]))["body"]["scopes"]
         ref = scopes[0]["variablesReference"]
@@ -489,7 +495,7 @@ def test_node_debugger_statement_stops_at_the_prompt(
     inv = fn.invoke({"k": 21}, debug=prompt)
     assert inv.status == "success", inv.error
     assert inv.payload["y"] == 42 and inv.payload["after"] > 0
-    task = str(fn._revision.task_root / "index.mjs")
+    task = f"{task_root(fn)}/index.mjs"  # as the function sees it: /var/task in the sandbox
     assert seen[0] == f"> {task}(9)handler()\n-> debugger;\ndebug> "
     assert seen[1] == "{ k: 21 }\ndebug> "
     assert seen[2] == f"> {task}(9)handler()\n-> debugger;\ndebug> "  # bt: no runtime frames

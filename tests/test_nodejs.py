@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-from sandbox_paths import sandboxed, task_root
+from sandbox_paths import inside, sandboxed, task_root
 
 from lambda_nb import Function
 from lambda_nb.engine.errors import RuntimeNotFound
@@ -707,7 +707,7 @@ def test_environment_variables(node, runtime: str) -> None:
     # host's /opt is not the function's), and the SDK dir only once the SDK is installed
     # (tests/test_packages.py checks the whole order with a layer and the SDK).
     rev = fn._revision
-    sdk = f"{rev.runtime_site}:" if rev.runtime_site is not None else ""
+    sdk = f"{inside(fn, rev.runtime_site)}:" if rev.runtime_site is not None else ""
     assert env["NODE_PATH"] == f"{sdk}{runtime_dir}:{task}"
     assert "_LAMBDA_NB_IMPORT_PATHS" not in env
     assert major in runtime

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sandbox_paths import inside, sandboxed
 
 from lambda_nb.engine.errors import RuntimeNotFound
 from lambda_nb.options import runtime_names
@@ -52,8 +53,10 @@ def test_missing_python_lists_those_found(make_function) -> None:
 # ---------------------------------------------------------------------------------- Python
 PY_CODE = """import os, sys
 def lambda_handler(event, context):
+    st = os.stat(sys.executable)
     return {"version": list(sys.version_info[:2]), "env": os.environ["AWS_EXECUTION_ENV"],
-            "path": os.environ["PATH"].split(":")[0], "executable": sys.executable}
+            "path": os.environ["PATH"].split(":")[0], "executable": sys.executable,
+            "file": [st.st_dev, st.st_ino]}
 """
 PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
 PYENV_MINORS = sorted(
@@ -68,17 +71,25 @@ PYENV_MINORS = sorted(
 def test_pyenv_pythons_are_found_without_pyenv_on_path(
     make_function, monkeypatch, runtime: str
 ) -> None:
-    """PATH without pyenv's shims: python3.X still comes from ~/.pyenv/versions/3.X.*."""
+    """PATH without pyenv's shims: python3.X still comes from ~/.pyenv/versions/3.X.*.
+    The function sees it where the mode puts it: its host path in process mode, /var/lang/bin
+    in the sandbox (Lambda's); either way the very file chosen, first on PATH."""
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     fn = make_function(PY_CODE, runtime=runtime)
     inv = fn.invoke({})
     assert inv.status == "success", inv.log_text()
     assert inv.payload["version"] == [3, int(runtime.split(".")[1])]
     assert inv.payload["env"] == f"AWS_Lambda_{runtime}"
+    interpreter = fn._revision.runtime.interpreter
+    assert interpreter is not None
+    real = os.path.realpath(interpreter)
     own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     if runtime != own:  # the kernel's own Python stays the kernel's interpreter
-        assert inv.payload["executable"].startswith(str(PYENV))
-    assert inv.payload["path"] == os.path.dirname(fn._revision.runtime.interpreter)
+        assert real.startswith(str(PYENV) + os.sep)
+    seen = inside(fn, real) if sandboxed(fn) else interpreter
+    assert inv.payload["executable"] == seen
+    assert inv.payload["file"] == [os.stat(real).st_dev, os.stat(real).st_ino]  # that very file
+    assert inv.payload["path"] == os.path.dirname(seen)
     start = next(r.message for r in inv.logs if r.message.startswith("INIT_START"))
     assert start.startswith(f"INIT_START Runtime Version: python:{runtime[6:]}.v")
 

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sandbox_paths import inside, sandboxed
 
 from lambda_nb.engine.errors import RuntimeNotFound
+from lambda_nb.engine.sandbox import LANG
 from lambda_nb.runtimes import node_binaries, registry
 
 NODE_CODE = """import { execSync } from "node:child_process";
@@ -28,6 +30,7 @@ export const handler = async () => ({
   env: process.env.AWS_EXECUTION_ENV,
   child: execSync("node --version").toString().trim(),
   path: process.env.PATH.split(":")[0],
+  executable: process.execPath,
 });
 """
 needs_node_package = pytest.mark.skipif(
@@ -117,7 +120,9 @@ def test_node_is_downloaded_once_then_runs_from_the_cache(
 @needs_node_package
 @pytest.mark.parametrize("runtime", registry.NODE_RUNTIMES)
 def test_the_node_version_is_the_one_named(make_function, node_cache, runtime: str) -> None:
-    """process.version, AWS_EXECUTION_ENV, INIT_START and a child `node` all agree."""
+    """process.version, AWS_EXECUTION_ENV, INIT_START and a child `node` all agree; the node
+    is the one chosen, first on PATH, at its host path in process mode and at Lambda's
+    /var/lang/bin/node in the sandbox (even a node of the host's /usr)."""
     major = runtime[len("nodejs") : -len(".x")]
     fn = make_function(NODE_CODE, runtime=runtime)
     inv = fn.invoke({})
@@ -125,7 +130,13 @@ def test_the_node_version_is_the_one_named(make_function, node_cache, runtime: s
     assert inv.payload["version"].startswith(f"v{major}.")
     assert inv.payload["env"] == f"AWS_Lambda_{runtime}"
     assert inv.payload["child"] == inv.payload["version"]  # PATH leads to the same node
-    assert inv.payload["path"] == os.path.dirname(fn._revision.runtime.interpreter)
+    interpreter = fn._revision.runtime.interpreter
+    assert interpreter is not None
+    seen = inside(fn, os.path.realpath(interpreter))  # the host's path in process mode
+    assert inv.payload["executable"] == seen
+    if sandboxed(fn):
+        assert seen == f"{LANG}/bin/node"  # where Lambda's is
+    assert inv.payload["path"] == os.path.dirname(inv.payload["executable"])
     start = next(r.message for r in inv.logs if r.message.startswith("INIT_START"))
     minor = inv.payload["version"].split(".")[1]
     assert start.startswith(f"INIT_START Runtime Version: nodejs:{major}.v{minor}\t")

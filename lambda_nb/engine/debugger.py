@@ -28,7 +28,9 @@ engine skipped, and stays put during a stop (the runtime adds the current stop i
 
 With `debug_port` an IDE attaches instead: the header says `debugpy:<port>:<dir>` (Python:
 debugpy imported from the caller's `dir`) or `inspector:<port>` (Node.js: Node's inspector,
-runtimes/nodejs/rapid-client.mjs); the first such invoke waits for the IDE. How long the IDE
+runtimes/nodejs/rapid-client.mjs); the first such invoke waits for the IDE. In the sandbox the
+caller's debugpy is shown read-only at /var/lambda_nb/debugpy (`sandbox_binds`), off the
+function's sys.path, and the header names that folder. How long the IDE
 holds the program is not known here, so the timeout is off for those invocations (as with
 `sam local invoke --debug-port`), the REPORT claims no pause, and the environment is not
 frozen between invokes (the IDE's link and debugpy's adapter must stay responsive).
@@ -104,6 +106,20 @@ def debugpy_dir() -> str:
     return os.path.dirname(os.path.dirname(spec.origin))
 
 
+SANDBOX_DEBUGPY = "/var/lambda_nb"  # where the sandbox shows the caller's debugpy package
+
+
+def sandbox_binds() -> list[tuple[str, str]]:
+    """The caller's debugpy package (host -> sandbox), read-only, for debug_port in the sandbox,
+    which shows no host folder else. Outside /var/runtime and /var/task: on the function's
+    sys.path it would make `import debugpy` work where Lambda's would fail. None without it."""
+    try:
+        site = debugpy_dir()
+    except DebugUnsupported:
+        return []
+    return [(os.path.join(site, "debugpy"), f"{SANDBOX_DEBUGPY}/debugpy")]
+
+
 def check_port(port: int) -> None:
     """A clear error now rather than a failed listen inside the environment."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
@@ -137,11 +153,13 @@ class DebugSession:
         self.stops = 0
         self.pending: tuple[Connection, str, bytes] | None = None  # a read/write to answer
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, sandboxed: bool = False) -> dict[str, str]:
+        """`sandboxed`: the runtime is in the sandbox, where debugpy is at SANDBOX_DEBUGPY."""
         if self.port is not None and self.inspector:
             return {HEADER: f"inspector:{self.port}"}
         if self.port is not None:
-            return {HEADER: f"debugpy:{self.port}:{debugpy_dir()}"}
+            where = debugpy_dir()  # raises DebugUnsupported without debugpy, in either mode
+            return {HEADER: f"debugpy:{self.port}:{SANDBOX_DEBUGPY if sandboxed else where}"}
         return {HEADER: "post-mortem" if self.post_mortem else "breakpoint"}
 
     @property

@@ -41,7 +41,7 @@ from lambda_nb.engine.config import (
     RESPONSE_MAX_BYTES,
     FunctionConfig,
 )
-from lambda_nb.engine.debugger import DebugSession
+from lambda_nb.engine.debugger import DebugSession, sandbox_binds
 from lambda_nb.engine.logs import LogCollector, log_pipe
 from lambda_nb.engine.memory import CgroupMemory, MemoryGuard, descendants, memory_guard
 from lambda_nb.engine.records import Invocation, LogRecord, Report
@@ -280,6 +280,8 @@ class ExecutionEnvironment:
                 self.opt_dir, self.runtime_site, packages if aws_python else (),
             )  # fmt: skip
             self._layout.binds.extend((path, path) for path in cmd.mounts)  # e.g. a JDK's /etc
+            if cmd.family == "python":  # debug_port: the caller's debugpy (engine/debugger.py)
+                self._layout.binds.extend(sandbox_binds())
         if self.sandbox is None:
             size = self.config.ephemeral_storage
             marker = {watchdog.MARKER_VARIABLE: self.log_stream}  # bwrap is swept by it too
@@ -664,7 +666,8 @@ class ExecutionEnvironment:
         `debug`: pdb in the handler answers to that session's prompt (engine/debugger.py).
         """
         if debug is not None:
-            extra_headers = {**(extra_headers or {}), **debug.headers()}
+            sandboxed = self.isolation.mode == "sandbox"
+            extra_headers = {**(extra_headers or {}), **debug.headers(sandboxed)}
             self._ide_attached = self._ide_attached or debug.port is not None
         self._debug = debug
         timeout = self.config.timeout

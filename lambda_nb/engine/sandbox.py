@@ -171,11 +171,17 @@ class Layout:
 def _language_root(executable: str, layout: Layout) -> str:
     """Bind the installation an interpreter belongs to at /var/lang; its path in the sandbox.
 
-    An interpreter under /usr (Debian's python3, node) is visible already. Anything else (pyenv's
+    An interpreter under /usr (Debian's python3) is visible already. Anything else (pyenv's
     /root/.pyenv/versions/3.X.Y, a Node.js from a cache in the home folder) is `<prefix>/bin/x`:
     its prefix becomes /var/lang, as Lambda's installation is (sandbox-and-packages.md 1.1).
+    A `node` under /usr is shown at /var/lang/bin/node too, where Lambda's is (process.execPath,
+    the first folder of PATH): one binary, whose libraries are found by absolute paths. A
+    Python under /usr stays there: it finds its standard library from its own location.
     """
     real = os.path.realpath(executable)
+    if real.startswith("/usr/") and os.path.basename(real) == "node":
+        layout.binds.append((real, f"{LANG}/bin/node"))
+        return f"{LANG}/bin/node"
     if real.startswith("/usr/"):
         return real
     prefix = os.path.dirname(os.path.dirname(real))
@@ -221,7 +227,8 @@ def plan(
             layout.binds.append((os.path.join(client, entry), f"{RUNTIME}/{entry}"))
     mapped: list[str] = []
     for i, arg in enumerate(argv):
-        if not os.path.isabs(arg) or not os.path.exists(arg) or arg.startswith(("/bin/", "/usr/")):
+        system = arg.startswith(("/bin/", "/usr/")) and os.path.basename(arg) != "node"
+        if not os.path.isabs(arg) or not os.path.exists(arg) or system:
             mapped.append(arg)
             continue
         real = os.path.realpath(arg)
@@ -509,24 +516,35 @@ class Sandbox:
 
     def signal_all(self, sig: int, launcher: int | None, passes: int = 3) -> set[int]:
         """Send `sig` to every process of the environment; again while new ones appear (a
-        process forking as it is signalled). Returns the pids signalled."""
+        process forking as it is signalled). Returns the pids signalled.
+
+        SIGKILL spares the launcher until the rest is dead (`_end_launcher`)."""
         done: set[int] = set()
-        # A kill spares the launcher (nsenter): it is the runtime's parent, and only it can
-        # reap the runtime at once. Killed too, the runtime's zombie goes to the machine's
-        # init, which may reap it seconds later, and until then the namespace cannot end
-        # (the kernel's zap_pid_ns_processes waits for it). Continued, if it was frozen, it
-        # reaps the runtime and exits by itself; whoever waits for it kills it after a while.
-        spare = {launcher} if sig == signal.SIGKILL and launcher is not None else set()
+        spared = launcher if sig == signal.SIGKILL else None
         for _ in range(passes if sig != signal.SIGKILL else 50):
-            fresh = [p for p in self.processes(launcher) if p not in done and p not in spare]
+            fresh = [p for p in self.processes(launcher) if p not in done and p != spared]
             if not fresh:
                 break
             for pid in fresh:
                 _kill(pid, sig)
             done.update(fresh)
-        for pid in spare:
-            _kill(pid, signal.SIGCONT)
+        if spared is not None:
+            _end_launcher(spared)
         return done
+
+
+def _end_launcher(launcher: int) -> None:
+    """Let the launcher reap the runtime, then end. The runtime is inside the namespace but
+    its parent (nsenter) is outside: killed together, the runtime's zombie goes to the host's
+    init, which may reap it seconds later (a VM's init here took 1-2 s), and until then the
+    namespace cannot end (its init waits in zap_pid_ns_processes), so `Sandbox.stop` waits.
+    Continued (it may be frozen), nsenter reaps its child and dies of the same signal; it is
+    killed only if it lingers."""
+    _kill(launcher, signal.SIGCONT)
+    deadline = time.monotonic() + 1.0
+    while process_state(launcher) not in ("Z", "X", "") and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    _kill(launcher, signal.SIGKILL)
 
 
 @functools.cache
