@@ -15,21 +15,22 @@ cold start), as re-running a `%%lambda` cell does.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
-from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from lambda_nb.engine import records
-from lambda_nb.engine.config import FunctionConfig, validate
 from lambda_nb.engine.errors import ConfigError, InvokeError
-from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
-from lambda_nb.engine.records import AsyncRequest, LogRecord
-from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
-from lambda_nb.runtimes import registry
 
+# `from lambda_nb import Function` stays cheap (issue 13: <= 10 ms): the engine (~50 ms of
+# imports) loads when a function is first created, and what only annotations need is here.
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
+    from types import EllipsisType
+
     from lambda_nb.aws.http_server import Server
+    from lambda_nb.engine import records
+    from lambda_nb.engine.config import FunctionConfig
+    from lambda_nb.engine.records import AsyncRequest, LogRecord
+    from lambda_nb.engine.service import FunctionRevision, LambdaService
 
 # history_frame(): one column per figure a user compares across invocations, in this order.
 HISTORY_COLUMNS = (
@@ -39,20 +40,46 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-class Invocation(records.Invocation):
-    """The engine's record of one invocation, as `Function.invoke` returns it, with the notebook
-    display the magic shows once a run is over: the static view, with no widget state, so the
-    last expression of a cell and a `%%lambda` cell look the same, saved or live. The engine
-    itself knows nothing of displays (it never imports `render`): the service makes records of
-    this class because a Function handle asks it to (`LambdaService.record_class`)."""
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from lambda_nb.render.static import mimebundle
-
-        return mimebundle(self)
+_invocation: type[records.Invocation] | None = None
 
 
-class Burst(list[records.Invocation | InvokeError]):
+def _invocation_class() -> type[records.Invocation]:
+    """`lambda_nb.function.Invocation`, defined on first use (it subclasses the engine's)."""
+    global _invocation
+    if _invocation is None:
+        from lambda_nb.engine import records
+
+        class Invocation(records.Invocation):
+            """The engine's record of one invocation, as `Function.invoke` returns it, with the
+            notebook display the magic shows once a run is over: the static view, with no
+            widget state, so the last expression of a cell and a `%%lambda` cell look the same,
+            saved or live. The engine itself knows nothing of displays (it never imports
+            `render`): the service makes records of this class because a Function handle asks
+            it to (`LambdaService.record_class`)."""
+
+            def _repr_mimebundle_(
+                self, include: Any = None, exclude: Any = None
+            ) -> dict[str, str]:
+                from lambda_nb.render.static import mimebundle
+
+                return mimebundle(self)
+
+        Invocation.__qualname__ = "Invocation"  # pickled and shown as lambda_nb.function's
+        _invocation = Invocation
+    return _invocation
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Invocation":
+        return _invocation_class()
+    if name == "encode_event":  # its old home; kept importable
+        from lambda_nb.engine.invoke import encode_event
+
+        return encode_event
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Burst(list["records.Invocation | InvokeError"]):
     """What `invoke_many` returns: one result per event, in order, which displays as the
     burst's timeline (one lane per execution environment) in a notebook."""
 
@@ -74,7 +101,7 @@ class Function:
     def __init__(self, name: str, service: LambdaService) -> None:
         self.name = name
         self.service = service
-        service.record_class = Invocation
+        service.record_class = _invocation_class()
         # The service keeps the history; the handle holds on to it, so it stays readable
         # after `close()`.
         self.history: list[records.Invocation] = service.history(name)
@@ -136,6 +163,8 @@ class Function:
         "http://host:port", another emulator; "profile:NAME", that profile's real credentials.
         """
         from lambda_nb.aws import credentials
+        from lambda_nb.engine.config import FunctionConfig, validate
+        from lambda_nb.runtimes import registry
 
         aws_choice = credentials.check(aws)
         aws_environment = credentials.function_environment(aws_choice)
@@ -188,6 +217,8 @@ class Function:
         layers: Sequence[str | Path] | str | Path | None,
         on_build: Callable[[str], None] | None,
     ) -> Function:
+        from lambda_nb.engine.service import default_service
+
         service = service or default_service()
         service.publish(
             config, files, code_file=code_file, requirements=requirements, layers=layers,
@@ -210,7 +241,11 @@ class Function:
         unzips a deployment package): every file keeps its place, and the handler's file must
         be there (`app.lambda_handler` needs app.py; `index.handler` index.mjs, .js or .cjs).
         Options are `from_source`'s (name, timeout, requirements, layers...)."""
+        from pathlib import Path
+
         from lambda_nb.engine import code_folder
+        from lambda_nb.engine.config import FunctionConfig, validate
+        from lambda_nb.runtimes import registry
 
         handler = registry.default_handler(runtime) if handler is None else handler
         files, code_file = code_folder.read(Path(path), handler, registry.family(runtime))
@@ -239,6 +274,10 @@ class Function:
         """Publish a code file under its own name (`app.py`, `index.cjs`, ...); the default
         handler is `<file stem>.<the runtime's function>` (`app.lambda_handler`,
         `index.handler`). For a custom runtime the file is the `bootstrap` itself."""
+        from pathlib import Path
+
+        from lambda_nb.runtimes import registry
+
         path = Path(path)
         runtime = registry.runtime_for(options.get("runtime"), options.get("bootstrap"))
         if registry.family(runtime) != "provided" or options.get("bootstrap") is not None:
@@ -618,7 +657,7 @@ class Function:
         if target is None or region is not None or session is not None:
             target = deploy.target(self.name, region=region, session=session)
         rev = self.service.revision(self.name)
-        return deploy.invoke(target, event, qualifier, rev, record_class=Invocation)
+        return deploy.invoke(target, event, qualifier, rev, record_class=_invocation_class())
 
     def reset(self) -> None:
         """End this function's environments: the next invoke is a cold start."""
@@ -713,6 +752,8 @@ def package_files(
 ) -> dict[str, str | bytes | Path]:
     """Extra files of the deployment package, checked: relative paths inside the task root,
     contents as text, bytes or a Path to copy."""
+    from pathlib import Path
+
     out: dict[str, str | bytes | Path] = {}
     for name, content in (files or {}).items():
         rel = str(name).replace("\\", "/")

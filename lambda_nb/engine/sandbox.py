@@ -48,11 +48,14 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lambda_nb.engine.memory import descendants
+
+if TYPE_CHECKING:  # concurrent.futures imports logging: ~5 ms of every CLI run
+    from concurrent.futures import ThreadPoolExecutor
 
 UID, GID = 993, 990  # sandbox-and-packages.md 1.3
 USER = "sbx_user1051"
@@ -525,6 +528,8 @@ def _spawner() -> ThreadPoolExecutor:
     """The one thread that starts every sandbox. `--die-with-parent` is PR_SET_PDEATHSIG, which
     fires when the *thread* that forked bwrap ends, not the process: started from an invocation's
     worker thread, a sandbox would die with that thread. This thread lives as long as we do."""
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda_nb-sandbox")
 
 
