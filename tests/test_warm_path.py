@@ -44,6 +44,21 @@ def test_the_invoking_thread_answers_the_runtime_itself(make_function, monkeypat
     assert {ident for _, ident in seen} == {me}
 
 
+def test_a_large_event_reaches_a_frozen_runtime(make_function):
+    """A warm invoke's event goes out to a frozen runtime: one larger than the socket's
+    buffers must not wait for a reader that is stopped."""
+    fn = make_function("def lambda_handler(event, context):\n    return len(event['data'])\n")
+    for size in (10, 100_000, 5 * 1024 * 1024):
+        done: list[object] = []
+        event = {"data": "x" * size}
+        caller = threading.Thread(target=lambda d=done, e=event: d.append(fn.invoke(e)))
+        caller.start()
+        caller.join(60)  # stuck in sendall to a stopped runtime, it would never return
+        assert done, f"a warm invoke with a {size}-byte event did not return"
+        inv = done[0]
+        assert inv.status == "success" and inv.payload == size  # type: ignore[attr-defined]
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_a_connection_per_request_runtime_leaks_no_connection(make_function):
     """curl opens a connection per call: the one the event went out on is handed back to a

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from lambda_nb.runtimes.registry import RuntimeCommand
 
 PROGRESS_INTERVAL = 0.05  # at most every 50 ms the caller's on_progress runs
+_SENT_FROZEN = 16384  # bytes of event that loopback's socket buffers take without a reader
 _SIGNAL_NAMES = {  # Go's os/exec wording, which RAPID's "Runtime exited with error" uses
     signal.SIGKILL: "killed",
     signal.SIGSEGV: "segmentation fault",
@@ -763,9 +764,14 @@ class ExecutionEnvironment:
             "Lambda-Runtime-Trace-Id": trace_id(),
             **(extra_headers or {}),
         }
+        # A small event is sent before the thaw: the runtime then wakes once, to its event. A
+        # large one might not fit the socket's buffers while the runtime is stopped.
+        small = len(payload) <= _SENT_FROZEN
         with self._cv:
             self._delivery = (payload, headers)
-        conn.send(200, payload, headers)  # then thawed, the runtime finds the event waiting
+            if not small:
+                self._thaw()
+        conn.send(200, payload, headers)
         with self._cv:
             self._thaw()
         outcome = self._wait(inv, deadline, on_progress, conn)
