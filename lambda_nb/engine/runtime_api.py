@@ -316,7 +316,15 @@ def _tcp_hex(addr: tuple[str, int]) -> str:
 
 
 def peer_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
-    """The inode of the socket bound to `local` and connected to `remote` (Linux), if any."""
+    """The inode of the socket bound to `local` and connected to `remote` (Linux), if any.
+
+    Asked of the kernel for that one socket (sock_diag), in tens of microseconds; reading
+    /proc/net/tcp walks every TCP socket of the machine (6-10 ms here, for each connection a
+    runtime opens), so it is only the fallback."""
+    try:
+        return _diag_inode(local, remote)
+    except (OSError, AttributeError, struct.error):  # no netlink (not Linux), or refused
+        pass
     want = (_tcp_hex(local), _tcp_hex(remote))
     try:
         with open("/proc/net/tcp", "rb") as f:
@@ -328,6 +336,25 @@ def peer_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
         if len(fields) > 9 and (fields[1], fields[2]) == want:
             return int(fields[9])
     return None
+
+
+_SOCK_DIAG_BY_FAMILY = 20  # linux/sock_diag.h; NETLINK_SOCK_DIAG is netlink family 4
+
+
+def _diag_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
+    """One exact inet_diag lookup (linux/inet_diag.h: inet_diag_req_v2, then inet_diag_msg)."""
+    ids = struct.pack("!HH", local[1], remote[1])
+    ids += socket.inet_aton(local[0]) + bytes(12) + socket.inet_aton(remote[0]) + bytes(12)
+    no_cookie = struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF)  # interface, INET_DIAG_NOCOOKIE
+    request = struct.pack("=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF)
+    request += ids + no_cookie
+    header = struct.pack("=IHHII", 16 + len(request), _SOCK_DIAG_BY_FAMILY, 1, 1, 0)
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 4) as netlink:
+        netlink.sendto(header + request, (0, 0))
+        answer = netlink.recv(65536)
+    if struct.unpack_from("=H", answer, 4)[0] != _SOCK_DIAG_BY_FAMILY:
+        return None  # NLMSG_ERROR: no such socket
+    return int(struct.unpack_from("=I", answer, 16 + 4 + 48 + 16)[0])
 
 
 def socket_holders(inode: int, candidates: list[int] | None = None) -> list[int]:
