@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
-import secrets
 import select
 import shutil
 import signal
@@ -116,8 +116,8 @@ def timeout_error(request_id: str, timeout: float) -> dict[str, str]:
 
 def trace_id() -> str:
     return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0"
+        f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};"  # ids, not secrets:
+        f"Parent={random.getrandbits(64):016x};Sampled=0"  # no getrandom call per invoke
     )
 
 
@@ -175,6 +175,7 @@ class ExecutionEnvironment:
         self._wake_w.setblocking(False)
         self._polling = False
         self._runtime_fd: int | None = None  # a pidfd of the runtime process (Linux)
+        self._attaching: threading.Thread | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self._collector: LogCollector | None = None
         self._pending_next: Connection | None = None
@@ -340,32 +341,47 @@ class ExecutionEnvironment:
             sandbox.check_executable(command[0], self._layout.argv[0])
             command = box.command(self._layout.argv)
         read_out, write_out, write_tel = log_pipe()  # print and logging in call order
+        env = self._environ(write_tel)
+        fds = [write_tel]  # the runtime's ends: closed here once it has them
+        gate = -1  # lambda_nb's Python client waits on the other end until it is in its cgroup
+        if os.path.basename(command[-1]) == "bootstrap.py":
+            read_gate, gate = os.pipe()
+            fds.append(read_gate)
+            env["_LAMBDA_NB_CGROUP_FD"] = str(read_gate)
         try:
             proc = subprocess.Popen(
                 command,
                 cwd=self.task_root if box is None else None,
-                env=self._environ(write_tel),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=write_out,
                 stderr=subprocess.PIPE,
-                pass_fds=(write_tel,),
+                pass_fds=fds,
                 start_new_session=True,
             )
         except OSError:
             os.close(read_out)
+            if gate >= 0:
+                os.close(gate)
             raise
         finally:
-            os.close(write_out)
-            os.close(write_tel)
+            for fd in (write_out, *fds):
+                os.close(fd)
         self._launcher = proc.pid  # its connections to the Runtime API are welcome from now
         if box is not None:
             box.launcher = proc.pid
         assert proc.stderr is not None
         self.memory.reset_oom()
-        try:
-            self.memory.attach(proc.pid)
-        except OSError:
-            pass
+        if gate >= 0:
+            # Moving a process into a cgroup waits for an RCU grace period (~10 ms on cgroup
+            # v1): done while the interpreter starts, which runs no user code before the gate
+            # closes; awaited before anything here counts on it (`_attached`).
+            self._attaching = threading.Thread(
+                target=self._attach, args=(proc.pid, gate), daemon=True
+            )
+            self._attaching.start()
+        else:
+            self._attach(proc.pid)
         if self.reaper is not None:
             self.reaper.watch_group(proc.pid)
         err = os.dup(proc.stderr.fileno())
@@ -376,6 +392,20 @@ class ExecutionEnvironment:
             self._frozen = False
         self._collector = LogCollector(read_out, err, None, self._sink)
         threading.Thread(target=self._wait_exit, args=(proc,), daemon=True).start()
+
+    def _attach(self, pid: int, gate: int = -1) -> None:
+        try:
+            self.memory.attach(pid)
+        except OSError:
+            pass
+        finally:
+            if gate >= 0:
+                os.close(gate)
+
+    def _attached(self) -> None:
+        """The runtime is in its cgroup (see `_spawn`)."""
+        if self._attaching is not None and self._attaching is not threading.current_thread():
+            self._attaching.join()
 
     def _wait_exit(self, proc: subprocess.Popen[bytes]) -> None:
         pidfd = _pidfd(proc.pid)
@@ -420,6 +450,7 @@ class ExecutionEnvironment:
         if self._ide_attached:  # an IDE's debugger (debugpy and its adapter) must stay alive
             return
         if not self._frozen and self.proc is not None:
+            self._attached()
             self.memory.pause()  # first: the cgroup's process list read now is kept till resume
             # A process that left the group (setsid) is still in the cgroup: stop it too.
             self._frozen_pids = set()
@@ -441,6 +472,7 @@ class ExecutionEnvironment:
         proc = self.proc
         if proc is None:
             return
+        self._attached()
         # Everything in the cgroup or below the runtime, even what left the process group.
         self._signal(signal.SIGKILL, set(self.memory.pids()) | set(descendants(proc.pid)))
         if self.sandbox is None and not isinstance(self.memory, CgroupMemory):
@@ -622,6 +654,7 @@ class ExecutionEnvironment:
                 while self._exited is None and time.monotonic() < deadline_exit:
                     self._cv.wait(0.01)
                 exited = self._exited
+        self._attached()
         oom = self.memory.oom_killed()
         self.memory.peak_mb()  # remember the resident peak before the processes are gone
         self._drain_logs()
