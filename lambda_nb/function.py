@@ -15,16 +15,17 @@ cold start), as re-running a `%%lambda` cell does.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lambda_nb.engine.errors import ConfigError, InvokeError
 
 # `from lambda_nb import Function` stays cheap (issue 13: <= 10 ms): the engine (~50 ms of
 # imports) loads when a function is first created, and what only annotations need is here.
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
     from types import EllipsisType
+    from typing import Any, Literal, overload
 
     from lambda_nb.aws.http_server import Server
     from lambda_nb.engine import records
@@ -57,9 +58,7 @@ def _invocation_class() -> type[records.Invocation]:
             `render`): the service makes records of this class because a Function handle asks
             it to (`LambdaService.record_class`)."""
 
-            def _repr_mimebundle_(
-                self, include: Any = None, exclude: Any = None
-            ) -> dict[str, str]:
+            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
                 from lambda_nb.render.static import mimebundle
 
                 return mimebundle(self)
@@ -341,40 +340,42 @@ class Function:
         return [e.log_stream for e in self._revision.environments if not e.discarded]
 
     # ------------------------------------------------------------- invoke
-    @overload
-    def invoke(
-        self,
-        event: Any = None,
-        invocation_type: Literal["RequestResponse"] = "RequestResponse",
-        qualifier: str | None = None,
-        log_type: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] | Sequence[str] = False,
-    ) -> records.Invocation: ...
+    if TYPE_CHECKING:  # the overloads are for type checkers only (typing costs ~3 ms to import)
 
-    @overload
-    def invoke(
-        self,
-        event: Any,
-        invocation_type: Literal["Event"],
-        qualifier: str | None = None,
-        log_type: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[records.Invocation], None] | None = None,
-    ) -> AsyncRequest: ...
+        @overload
+        def invoke(
+            self,
+            event: Any = None,
+            invocation_type: Literal["RequestResponse"] = "RequestResponse",
+            qualifier: str | None = None,
+            log_type: str | None = None,
+            client_context: dict[str, Any] | None = None,
+            on_progress: Callable[[records.Invocation], None] | None = None,
+            debug: bool | Callable[[str], str] | Sequence[str] = False,
+        ) -> records.Invocation: ...
 
-    @overload
-    def invoke(
-        self,
-        event: Any,
-        invocation_type: str,
-        qualifier: str | None = None,
-        log_type: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] | Sequence[str] = False,
-    ) -> records.Invocation | AsyncRequest | None: ...
+        @overload
+        def invoke(
+            self,
+            event: Any,
+            invocation_type: Literal["Event"],
+            qualifier: str | None = None,
+            log_type: str | None = None,
+            client_context: dict[str, Any] | None = None,
+            on_progress: Callable[[records.Invocation], None] | None = None,
+        ) -> AsyncRequest: ...
+
+        @overload
+        def invoke(
+            self,
+            event: Any,
+            invocation_type: str,
+            qualifier: str | None = None,
+            log_type: str | None = None,
+            client_context: dict[str, Any] | None = None,
+            on_progress: Callable[[records.Invocation], None] | None = None,
+            debug: bool | Callable[[str], str] | Sequence[str] = False,
+        ) -> records.Invocation | AsyncRequest | None: ...
 
     def invoke(
         self,
