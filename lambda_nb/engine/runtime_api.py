@@ -77,7 +77,7 @@ class Connection:
 
     def fill(self) -> None:
         """Read what the socket has (blocks until something comes); ConnectionError at EOF."""
-        data = self.sock.recv(262144)
+        data = self.sock.recv(65536)  # more would allocate (and page in) a bigger buffer each time
         if not data:
             raise ConnectionError("closed")
         self._buf += data
