@@ -292,10 +292,15 @@ def test_as_user(*pytest_args: str) -> None:
     subprocess.run(argv, cwd=copy, env=user_env, check=True)
 
 
-def bench() -> None:
+def bench(*args: str) -> None:
+    """The one table of every speed figure beside the peers and the floor
+    (benchmarks/bench_table.py, its options after `bench`); `bench all` runs every script."""
     venv()
-    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        _run(PYTHON, script)
+    if args[:1] == ("all",):
+        for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+            _run(PYTHON, script)
+        return
+    _run(PYTHON, ROOT / "benchmarks" / "bench_table.py", *args)
 
 
 TASKS = {

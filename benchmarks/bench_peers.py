@@ -45,12 +45,14 @@ HANDLERS = {
 
 
 def peer_python() -> Path:
+    """The peers' venv: python-lambda-local, and lambda-preflight for bench_table.py."""
     python = PEERS / "bin" / "python"
-    if not python.exists():
+    if not (PEERS / "bin" / "python-lambda-local").exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    if not list((PEERS / "lib").glob("python*/site-packages/lambda_preflight")):
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", "python-lambda-local==0.1.13",
-             "setuptools"],
+             "lambda-preflight==0.1.1", "setuptools"],
             check=True,
         )
     return python

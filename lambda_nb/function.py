@@ -15,21 +15,24 @@ cold start), as re-running a `%%lambda` cell does.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
-from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Literal, overload
 
-from lambda_nb.engine import records, runtime_family
-from lambda_nb.engine.config import FunctionConfig, validate
 from lambda_nb.engine.errors import ConfigError, InvokeError
-from lambda_nb.engine.invoke import encode_event  # noqa: F401  (its old home; kept importable)
-from lambda_nb.engine.records import AsyncRequest, LogRecord
-from lambda_nb.engine.service import FunctionRevision, LambdaService, default_service
 
+# `from lambda_nb import Function` stays cheap (issue 13: <= 10 ms): the engine (~50 ms of
+# imports) loads when a function is first created, and what only annotations need is here.
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~3 ms)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
+    from types import EllipsisType
+    from typing import Any, Literal, overload
+
     from lambda_nb.aws.http_server import Server
+    from lambda_nb.engine import records
+    from lambda_nb.engine.config import FunctionConfig
     from lambda_nb.engine.log_store import LogEvent
+    from lambda_nb.engine.records import AsyncRequest, LogRecord
+    from lambda_nb.engine.service import FunctionRevision, LambdaService
 
 # history_frame(): one column per figure a user compares across invocations, in this order.
 HISTORY_COLUMNS = (
@@ -39,20 +42,44 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-class Invocation(records.Invocation):
-    """The engine's record of one invocation, as `Function.invoke` returns it, with the notebook
-    display the magic shows once a run is over: the static view, with no widget state, so the
-    last expression of a cell and a `%%lambda` cell look the same, saved or live. The engine
-    itself knows nothing of displays (it never imports `render`): the service makes records of
-    this class because a Function handle asks it to (`LambdaService.record_class`)."""
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from lambda_nb.render.static import mimebundle
-
-        return mimebundle(self)
+_invocation: type[records.Invocation] | None = None
 
 
-class Burst(list[records.Invocation | InvokeError]):
+def _invocation_class() -> type[records.Invocation]:
+    """`lambda_nb.function.Invocation`, defined on first use (it subclasses the engine's)."""
+    global _invocation
+    if _invocation is None:
+        from lambda_nb.engine import records
+
+        class Invocation(records.Invocation):
+            """The engine's record of one invocation, as `Function.invoke` returns it, with the
+            notebook display the magic shows once a run is over: the static view, with no
+            widget state, so the last expression of a cell and a `%%lambda` cell look the same,
+            saved or live. The engine itself knows nothing of displays (it never imports
+            `render`): the service makes records of this class because a Function handle asks
+            it to (`LambdaService.record_class`)."""
+
+            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+                from lambda_nb.render.static import mimebundle
+
+                return mimebundle(self)
+
+        Invocation.__qualname__ = "Invocation"  # pickled and shown as lambda_nb.function's
+        _invocation = Invocation
+    return _invocation
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Invocation":
+        return _invocation_class()
+    if name == "encode_event":  # its old home; kept importable
+        from lambda_nb.engine.invoke import encode_event
+
+        return encode_event
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Burst(list["records.Invocation | InvokeError"]):
     """What `invoke_many` returns: one result per event, in order, which displays as the
     burst's timeline (one lane per execution environment) in a notebook."""
 
@@ -100,7 +127,7 @@ class Function:
     def __init__(self, name: str, service: LambdaService) -> None:
         self.name = name
         self.service = service
-        service.record_class = Invocation
+        service.record_class = _invocation_class()
         # The service keeps the history; the handle holds on to it, so it stays readable
         # after `close()`.
         self.history: list[records.Invocation] = service.history(name)
@@ -162,6 +189,8 @@ class Function:
         "http://host:port", another emulator; "profile:NAME", that profile's real credentials.
         """
         from lambda_nb.aws import credentials
+        from lambda_nb.engine import runtime_family
+        from lambda_nb.engine.config import FunctionConfig, validate
 
         aws_choice = credentials.check(aws)
         aws_environment = credentials.function_environment(aws_choice)
@@ -214,6 +243,8 @@ class Function:
         layers: Sequence[str | Path] | str | Path | None,
         on_build: Callable[[str], None] | None,
     ) -> Function:
+        from lambda_nb.engine.service import default_service
+
         service = service or default_service()
         service.publish(
             config, files, code_file=code_file, requirements=requirements, layers=layers,
@@ -236,7 +267,10 @@ class Function:
         unzips a deployment package): every file keeps its place, and the handler's file must
         be there (`app.lambda_handler` needs app.py; `index.handler` index.mjs, .js or .cjs).
         Options are `from_source`'s (name, timeout, requirements, layers...)."""
-        from lambda_nb.engine import code_folder
+        from pathlib import Path
+
+        from lambda_nb.engine import code_folder, runtime_family
+        from lambda_nb.engine.config import FunctionConfig, validate
 
         handler = runtime_family.default_handler(runtime) if handler is None else handler
         files, code_file = code_folder.read(Path(path), handler, runtime_family.family(runtime))
@@ -265,6 +299,10 @@ class Function:
         """Publish a code file under its own name (`app.py`, `index.cjs`, ...); the default
         handler is `<file stem>.<the runtime's function>` (`app.lambda_handler`,
         `index.handler`). For a custom runtime the file is the `bootstrap` itself."""
+        from pathlib import Path
+
+        from lambda_nb.engine import runtime_family
+
         path = Path(path)
         runtime = runtime_family.runtime_for(options.get("runtime"), options.get("bootstrap"))
         family = runtime_family.of(runtime)
@@ -361,40 +399,42 @@ class Function:
         return [e.log_stream for e in self._revision.environments if not e.discarded]
 
     # ------------------------------------------------------------- invoke
-    @overload
-    def invoke(
-        self,
-        event: Any = None,
-        invocation_type: Literal["RequestResponse"] = "RequestResponse",
-        qualifier: str | None = None,
-        log_type: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] | Sequence[str] = False,
-    ) -> records.Invocation: ...
+    if TYPE_CHECKING:  # the overloads are for type checkers only (typing costs ~3 ms to import)
 
-    @overload
-    def invoke(
-        self,
-        event: Any,
-        invocation_type: Literal["Event"],
-        qualifier: str | None = None,
-        log_type: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[records.Invocation], None] | None = None,
-    ) -> AsyncRequest: ...
+        @overload
+        def invoke(
+            self,
+            event: Any = None,
+            invocation_type: Literal["RequestResponse"] = "RequestResponse",
+            qualifier: str | None = None,
+            log_type: str | None = None,
+            client_context: dict[str, Any] | None = None,
+            on_progress: Callable[[records.Invocation], None] | None = None,
+            debug: bool | Callable[[str], str] | Sequence[str] = False,
+        ) -> records.Invocation: ...
 
-    @overload
-    def invoke(
-        self,
-        event: Any,
-        invocation_type: str,
-        qualifier: str | None = None,
-        log_type: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        on_progress: Callable[[records.Invocation], None] | None = None,
-        debug: bool | Callable[[str], str] | Sequence[str] = False,
-    ) -> records.Invocation | AsyncRequest | None: ...
+        @overload
+        def invoke(
+            self,
+            event: Any,
+            invocation_type: Literal["Event"],
+            qualifier: str | None = None,
+            log_type: str | None = None,
+            client_context: dict[str, Any] | None = None,
+            on_progress: Callable[[records.Invocation], None] | None = None,
+        ) -> AsyncRequest: ...
+
+        @overload
+        def invoke(
+            self,
+            event: Any,
+            invocation_type: str,
+            qualifier: str | None = None,
+            log_type: str | None = None,
+            client_context: dict[str, Any] | None = None,
+            on_progress: Callable[[records.Invocation], None] | None = None,
+            debug: bool | Callable[[str], str] | Sequence[str] = False,
+        ) -> records.Invocation | AsyncRequest | None: ...
 
     def invoke(
         self,
@@ -677,7 +717,7 @@ class Function:
         if target is None or region is not None or session is not None:
             target = deploy.target(self.name, region=region, session=session)
         rev = self.service.revision(self.name)
-        return deploy.invoke(target, event, qualifier, rev, record_class=Invocation)
+        return deploy.invoke(target, event, qualifier, rev, record_class=_invocation_class())
 
     def reset(self) -> None:
         """End this function's environments: the next invoke is a cold start."""
@@ -772,6 +812,8 @@ def package_files(
 ) -> dict[str, str | bytes | Path]:
     """Extra files of the deployment package, checked: relative paths inside the task root,
     contents as text, bytes or a Path to copy."""
+    from pathlib import Path
+
     out: dict[str, str | bytes | Path] = {}
     for name, content in (files or {}).items():
         rel = str(name).replace("\\", "/")

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
-import secrets
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from lambda_nb.engine.runtime_family import RuntimeCommand
 
 PROGRESS_INTERVAL = 0.05  # at most every 50 ms the caller's on_progress runs
+_SENT_FROZEN = 16384  # bytes of event that loopback's socket buffers take without a reader
 _SIGNAL_NAMES = {  # Go's os/exec wording, which RAPID's "Runtime exited with error" uses
     signal.SIGKILL: "killed",
     signal.SIGSEGV: "segmentation fault",
@@ -113,8 +116,8 @@ def timeout_error(request_id: str, timeout: float) -> dict[str, str]:
 
 def trace_id() -> str:
     return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0"
+        f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};"  # ids, not secrets:
+        f"Parent={random.getrandbits(64):016x};Sampled=0"  # no getrandom call per invoke
     )
 
 
@@ -167,6 +170,14 @@ class ExecutionEnvironment:
             if hasattr(self.memory, "path"):
                 self.reaper.watch_cgroup(str(self.memory.path))
         self._cv = threading.Condition()
+        # The invoking thread waits on the connection it holds and on this pair, which
+        # `_notify` writes to while it waits (`_polling`): one wait for either, no thread hop.
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._polling = False
+        self._runtime_fd: int | None = None  # a pidfd of the runtime process (Linux)
+        self._attaching: threading.Thread | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self._collector: LogCollector | None = None
         self._pending_next: Connection | None = None
@@ -197,6 +208,16 @@ class ExecutionEnvironment:
         self._layout: sandbox.Layout | None = None
         self.sandbox: sandbox.Sandbox | None = None
         self.server = RuntimeAPIServer(self, self._members)
+
+    def _notify(self) -> None:
+        """Under the lock: the state changed; wake whoever waits for it."""
+        self._cv.notify_all()
+        if self._polling:
+            self._polling = False
+            try:
+                self._wake_w.send(b"\0")
+            except OSError:  # full (it is awake already) or closed
+                pass
 
     # ------------------------------------------------------------------ logs
     def _sink(self, rec: LogRecord) -> None:
@@ -294,11 +315,18 @@ class ExecutionEnvironment:
 
     def _runtime_gone(self, pid: int) -> bool:
         """Did the frozen runtime die? Asked of the process itself: its exit may not have been
-        reaped yet, and in the sandbox its launcher, stopped too, cannot notice it before thawed."""
-        if self.sandbox is not None:
-            kids = descendants(pid)  # the launcher's one child is the runtime
-            pid = kids[0] if kids else 0
-        return sandbox.process_state(pid) in ("", "Z", "X") if pid else True
+        reaped yet, and in the sandbox its launcher, stopped too, cannot notice it before thawed.
+        Asked before every warm invoke, so through a pidfd kept for the runtime process."""
+        if self._runtime_fd is None:
+            if self.sandbox is not None:
+                kids = descendants(pid)  # the launcher's one child is the runtime
+                pid = kids[0] if kids else 0
+            if not pid:
+                return True
+            self._runtime_fd = _pidfd(pid)
+            if self._runtime_fd is None:
+                return sandbox.process_state(pid) in ("", "Z", "X")
+        return bool(select.select([self._runtime_fd], [], [], 0)[0])  # readable: it has exited
 
     def _members(self) -> list[int]:
         """The environment's processes, for the Runtime API's peer check."""
@@ -320,32 +348,47 @@ class ExecutionEnvironment:
             sandbox.check_executable(command[0], self._layout.argv[0])
             command = box.command(self._layout.argv)
         read_out, write_out, write_tel = log_pipe()  # print and logging in call order
+        env = self._environ(write_tel)
+        fds = [write_tel]  # the runtime's ends: closed here once it has them
+        gate = -1  # lambda_nb's Python client waits on the other end until it is in its cgroup
+        if os.path.basename(command[-1]) == "bootstrap.py":
+            read_gate, gate = os.pipe()
+            fds.append(read_gate)
+            env["_LAMBDA_NB_CGROUP_FD"] = str(read_gate)
         try:
             proc = subprocess.Popen(
                 command,
                 cwd=self.task_root if box is None else None,
-                env=self._environ(write_tel),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=write_out,
                 stderr=subprocess.PIPE,
-                pass_fds=(write_tel,),
+                pass_fds=fds,
                 start_new_session=True,
             )
         except OSError:
             os.close(read_out)
+            if gate >= 0:
+                os.close(gate)
             raise
         finally:
-            os.close(write_out)
-            os.close(write_tel)
+            for fd in (write_out, *fds):
+                os.close(fd)
         self._launcher = proc.pid  # its connections to the Runtime API are welcome from now
         if box is not None:
             box.launcher = proc.pid
         assert proc.stderr is not None
         self.memory.reset_oom()
-        try:
-            self.memory.attach(proc.pid)
-        except OSError:
-            pass
+        if gate >= 0:
+            # Moving a process into a cgroup waits for an RCU grace period (~10 ms on cgroup
+            # v1): done while the interpreter starts, which runs no user code before the gate
+            # closes; awaited before anything here counts on it (`_attached`).
+            self._attaching = threading.Thread(
+                target=self._attach, args=(proc.pid, gate), daemon=True
+            )
+            self._attaching.start()
+        else:
+            self._attach(proc.pid)
         if self.reaper is not None:
             self.reaper.watch_group(proc.pid)
         err = os.dup(proc.stderr.fileno())
@@ -357,12 +400,32 @@ class ExecutionEnvironment:
         self._collector = LogCollector(read_out, err, None, self._sink)
         threading.Thread(target=self._wait_exit, args=(proc,), daemon=True).start()
 
+    def _attach(self, pid: int, gate: int = -1) -> None:
+        try:
+            self.memory.attach(pid)
+        except OSError:
+            pass
+        finally:
+            if gate >= 0:
+                os.close(gate)
+
+    def _attached(self) -> None:
+        """The runtime is in its cgroup (see `_spawn`)."""
+        if self._attaching is not None and self._attaching is not threading.current_thread():
+            self._attaching.join()
+
     def _wait_exit(self, proc: subprocess.Popen[bytes]) -> None:
+        pidfd = _pidfd(proc.pid)
+        if pidfd is not None:  # readable when it exits; waitpid also wakes at every freeze
+            try:
+                select.select([pidfd], [], [])
+            finally:
+                os.close(pidfd)
         code = proc.wait()
         with self._cv:
             if self.proc is proc:
                 self._exited = code
-                self._cv.notify_all()
+                self._notify()
 
     def _signal(self, sig: int, pids: set[int] | None = None) -> None:
         """Send `sig` to the runtime's process group and to the other `pids` given."""
@@ -371,9 +434,12 @@ class ExecutionEnvironment:
             return
         if self.sandbox is not None:  # every process of the namespace, wherever it went
             if sig == signal.SIGSTOP:
-                self.sandbox.freeze(proc.pid)
+                cgroup = isinstance(self.memory, CgroupMemory)  # then `pids` are all of them
+                self.sandbox.freeze(proc.pid, pids if cgroup else None)
             elif sig == signal.SIGCONT:
                 self.sandbox.thaw(proc.pid)
+            elif sig == signal.SIGKILL:
+                self.sandbox.kill(proc.pid)
             else:
                 self.sandbox.signal_all(sig, proc.pid)
             return
@@ -391,6 +457,8 @@ class ExecutionEnvironment:
         if self._ide_attached:  # an IDE's debugger (debugpy and its adapter) must stay alive
             return
         if not self._frozen and self.proc is not None:
+            self._attached()
+            self.memory.pause()  # first: the cgroup's process list read now is kept till resume
             # A process that left the group (setsid) is still in the cgroup: stop it too.
             self._frozen_pids = set()
             if isinstance(self.memory, CgroupMemory):  # the cgroup lists every process, cheaply
@@ -398,7 +466,6 @@ class ExecutionEnvironment:
             elif self.sandbox is None:  # without one, what is still below the runtime
                 self._frozen_pids = set(descendants(self.proc.pid))
             self._signal(signal.SIGSTOP, self._frozen_pids)
-            self.memory.pause()
             self._frozen = True
 
     def _thaw(self) -> None:
@@ -412,22 +479,25 @@ class ExecutionEnvironment:
         proc = self.proc
         if proc is None:
             return
+        self._attached()
         # Everything in the cgroup or below the runtime, even what left the process group.
         self._signal(signal.SIGKILL, set(self.memory.pids()) | set(descendants(proc.pid)))
         if self.sandbox is None and not isinstance(self.memory, CgroupMemory):
             # No cgroup holds what left the group and the tree (setsid, then a double fork):
             # sweep by the environment's marker, as the watchdog does.
             watchdog.kill_marked([watchdog.marker(self.log_stream)])
-        try:
-            proc.wait(timeout=5)  # in the sandbox, nsenter exits once it has reaped the runtime
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+        # (In the sandbox, the launcher ends once it has reaped the runtime.)
+        if not _ends(proc, 5 if self.sandbox is None else 1):
             proc.kill()
-            proc.wait()
+            _ends(proc, 5)
         if self.reaper is not None:
             self.reaper.forget_group(proc.pid)
         collector, self._collector = self._collector, None
         if collector is not None:
             collector.close()
+        if self._runtime_fd is not None:
+            os.close(self._runtime_fd)
+            self._runtime_fd = None
         with self._cv:
             self.proc = None
             if self._frozen:
@@ -467,10 +537,11 @@ class ExecutionEnvironment:
             elif self._current is not None and self._result is None and self._delivery:
                 refused, (payload, headers) = None, self._delivery
             else:
+                conn.held = True  # the invoking thread reads it from now on
                 self._pending_next = conn
                 self._next_at = time.monotonic()
                 self._freeze()  # the runtime is done: nothing runs until the next event
-                self._cv.notify_all()
+                self._notify()
                 return
         if refused is not None:
             conn.send_json(*refused)
@@ -491,14 +562,14 @@ class ExecutionEnvironment:
                     "errorType": "Function.ResponseSizeTooLarge",
                 }
                 self._result = ("fault", json.dumps(error).encode(), {})
-                self._cv.notify_all()
+                self._notify()
                 return 413, {
                     "errorMessage": f"Exceeded maximum allowed payload size ({RESPONSE_MAX_BYTES}"
                     " bytes).",
                     "errorType": "RequestEntityTooLarge",
                 }
             self._result = ("response", body, headers)
-            self._cv.notify_all()
+            self._notify()
             return 202, {"status": "OK"}
 
     def on_error(self, request_id: str, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
@@ -507,7 +578,7 @@ class ExecutionEnvironment:
             if refused:
                 return refused
             self._result = ("error", body, headers)
-            self._cv.notify_all()
+            self._notify()
             return 202, {"status": "OK"}
 
     def on_init_error(self, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
@@ -519,7 +590,7 @@ class ExecutionEnvironment:
             # (lambda-runtime.md 12): kept where the body's errorType is not a platform type
             # (Java: `java.lang.ExceptionInInitializerError` posted as Runtime.BadFunctionCode).
             self._init_error_header = headers.get("lambda-runtime-function-error-type")
-            self._cv.notify_all()
+            self._notify()
             return 202, {"status": "OK"}
 
     def on_debug(self, conn: Connection, path: str, body: bytes) -> None:
@@ -532,7 +603,7 @@ class ExecutionEnvironment:
             else:
                 refused = False
                 debug.receive(conn, kind, body)
-                self._cv.notify_all()
+                self._notify()
         if refused:
             reply = {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
             conn.send_json(400, reply)
@@ -594,6 +665,7 @@ class ExecutionEnvironment:
                 while self._exited is None and time.monotonic() < deadline_exit:
                     self._cv.wait(0.01)
                 exited = self._exited
+        self._attached()
         oom = self.memory.oom_killed()
         self.memory.peak_mb()  # remember the resident peak before the processes are gone
         self._drain_logs()
@@ -739,11 +811,22 @@ class ExecutionEnvironment:
             "Lambda-Runtime-Trace-Id": trace_id(),
             **(extra_headers or {}),
         }
+        # A small event is sent before the thaw: the runtime then wakes once, to its event. A
+        # large one might not fit the socket's buffers while the runtime is stopped.
+        small = len(payload) <= _SENT_FROZEN
         with self._cv:
             self._delivery = (payload, headers)
-            self._thaw()
+            if not small:
+                self._thaw()
         conn.send(200, payload, headers)
-        outcome = self._wait(inv, deadline, on_progress)
+        with self._cv:
+            self._thaw()
+        outcome = self._wait(inv, deadline, on_progress, conn)
+        if not conn.closed and conn is not self._pending_next:
+            if outcome == "done":  # the runtime went on on another connection
+                self.server.serve(conn)
+            else:  # the runtime is reset
+                conn.close()
         return self._finish(inv, outcome, mono_start, init_ms)
 
     def _wait(
@@ -751,34 +834,36 @@ class ExecutionEnvironment:
         inv: Invocation,
         deadline: float,
         on_progress: Callable[[Invocation], None] | None,
+        conn: Connection,
     ) -> str:
         """Block until the runtime is done, exits, or the deadline passes (a debugged
-        invocation's deadline moves by the time its program is stopped at a prompt)."""
+        invocation's deadline moves by the time its program is stopped at a prompt).
+        Meanwhile this thread answers what the runtime sends on `conn`, the connection the
+        event went out on: its response, then its next /next."""
         last_progress = time.monotonic()
         debug = self._debug
         while True:
-            asked = False
             with self._cv:
-                while True:
-                    now = time.monotonic()
-                    if self._result is not None and self._pending_next is not None:
-                        return "done"
-                    if self._exited is not None:
-                        return "exited"
-                    if self.closed:  # closed under the invocation (even stopped at a prompt)
-                        return "exited"
-                    if debug is not None and debug.pending is not None:
-                        asked = True
-                        break
-                    limit = deadline if debug is None else debug.deadline(deadline)
-                    if now >= limit:
-                        return "timeout"
-                    if on_progress is not None and now - last_progress >= PROGRESS_INTERVAL:
-                        break
+                now = time.monotonic()
+                if self._result is not None and self._pending_next is not None:
+                    return "done"
+                if self._exited is not None:
+                    return "exited"
+                if self.closed:  # closed under the invocation (even stopped at a prompt)
+                    return "exited"
+                asked = debug is not None and debug.pending is not None
+                limit = deadline if debug is None else debug.deadline(deadline)
+                if not asked and now >= limit:
+                    return "timeout"
+                due = on_progress is not None and now - last_progress >= PROGRESS_INTERVAL
+                if not (asked or due):
                     wait = min(limit - now, 1.0)
                     if on_progress is not None:
                         wait = min(wait, last_progress + PROGRESS_INTERVAL - now)
-                    self._cv.wait(max(wait, 0.0005))
+                    self._polling = True  # from now on, _notify wakes this thread
+            if not (asked or due):
+                self._await_runtime(conn, max(wait, 0.0005))
+                continue
             self._drain_logs()  # what the handler printed shows before the prompt
             if on_progress is not None:
                 on_progress(inv)
@@ -786,6 +871,27 @@ class ExecutionEnvironment:
             if asked:
                 assert debug is not None
                 debug.serve()
+
+    def _await_runtime(self, conn: Connection, wait: float) -> None:
+        """Wait up to `wait` s for a request on `conn` and answer it, or for `_notify`."""
+        try:
+            request = None if conn.closed else conn.next_request()
+            if request is None:
+                watched = [self._wake_r] if conn.closed else [self._wake_r, conn.sock]
+                ready = select.select(watched, [], [], wait)[0]
+                self._polling = False
+                if self._wake_r in ready:
+                    self._wake_r.recv(4096)
+                if conn.sock in ready:
+                    conn.fill()
+                    request = conn.next_request()
+            self._polling = False
+            if request is not None:
+                self.server.handle(conn, request)
+        except (ConnectionError, OSError, ValueError):
+            self._polling = False
+            if not conn.closed:
+                conn.close()
 
     def _finish(
         self, inv: Invocation, outcome: str, mono_start: float, init_ms: float | None
@@ -947,6 +1053,7 @@ class ExecutionEnvironment:
             if self.closed:
                 return
             self.closed = True
+            self._notify()
         self._kill_runtime()
         if isinstance(self.memory, CgroupMemory):
             # Anything that escaped the cgroup still carries the marker. (Without a cgroup,
@@ -964,7 +1071,35 @@ class ExecutionEnvironment:
             if path is not None:
                 self.reaper.forget_cgroup(str(path))
         shutil.rmtree(self.tmp.parent, ignore_errors=True)
+        with self._cv:
+            self._polling = False
+            self._wake_r.close()
+            self._wake_w.close()
         self.discarded = True
+
+
+def _ends(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait until `proc` has exited (the thread in `_wait_exit` reaps it): at once through a
+    pidfd, where Popen.wait(timeout) would poll with sleeps growing to 50 ms."""
+    pidfd = None if proc.returncode is not None else _pidfd(proc.pid)
+    if pidfd is None:
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        return bool(select.select([pidfd], [], [], timeout)[0])
+    finally:
+        os.close(pidfd)
+
+
+def _pidfd(pid: int) -> int | None:
+    """A file descriptor that becomes readable when process `pid` exits (Linux 5.3+)."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _decode_payload(body: bytes) -> Any:

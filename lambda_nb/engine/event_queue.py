@@ -21,7 +21,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +32,16 @@ from lambda_nb.engine.errors import TooManyRequestsException
 from lambda_nb.engine.records import AsyncRequest, AsyncStatus, Invocation
 
 THROTTLE_BACKOFF_FIRST, THROTTLE_BACKOFF_MAX = 1.0, 300.0
-logger = logging.getLogger("lambda_nb")
+
+
+def _logger() -> Any:
+    """lambda_nb's logger, for failures of the queue's own threads (imported when one fails:
+    logging costs every `lambda-nb` command a few milliseconds)."""
+    import logging
+
+    return logging.getLogger("lambda_nb")
+
+
 _POLL_REAL_S = 0.05  # the scheduler re-reads the clock at least this often (the scale may change)
 
 
@@ -138,7 +146,9 @@ class EventQueue:
             self._throttled(request, config)
             return
         except Exception:  # the service could not run it at all (not the function's error)
-            logger.exception("lambda_nb: an asynchronous attempt of %s failed", request.request_id)
+            _logger().exception(
+                "lambda_nb: an asynchronous attempt of %s failed", request.request_id
+            )
             self._end(request, "failed", "RetriesExhausted", None)
             return
         if inv is None or inv.status == "aborted":
@@ -200,12 +210,12 @@ class EventQueue:
             if target is not None:
                 request.delivery = self.hooks.deliver(target, request.record)
         except Exception:  # the event is done all the same; say why its record went nowhere
-            logger.exception("lambda_nb: the record of %s was not delivered", request.request_id)
+            _logger().exception("lambda_nb: the record of %s was not delivered", request.request_id)
         try:  # a failed event also goes to the function's dead-letter queue, if it has one
             if condition != "Success" and self.hooks.dead_letter is not None:
                 self.hooks.dead_letter(request, last)
         except Exception:
-            logger.exception("lambda_nb: %s missed the dead-letter queue", request.request_id)
+            _logger().exception("lambda_nb: %s missed the dead-letter queue", request.request_id)
         finally:
             request._done.set()
 

@@ -75,6 +75,7 @@ class CgroupMemory(MemoryGuard):
         self.version = version
         self.backend = f"cgroup-v{version}"
         path.mkdir()
+        self._files = _OpenFiles()  # read on every invoke: opened once, read with pread
         limit = str(limit_mb * MB)
         if version == 1:
             (path / "memory.limit_in_bytes").write_text(limit)
@@ -132,24 +133,30 @@ class CgroupMemory(MemoryGuard):
         self._root = pid
         for child in descendants(pid):
             _write_small(procs, child)
+        self._files.reopen(f"/proc/{pid}/statm")
 
     _root: int | None = None
 
     def _read(self, name: str) -> str:
-        return _read_small(f"{self._dir}/{name}").decode()
+        return self._files.read(f"{self._dir}/{name}").decode()
 
     def peak_mb(self) -> int:
-        """The larger of the cgroup's charged peak and the processes' resident peak.
+        """The larger of the cgroup's charged peak and the processes' resident size, the
+        largest seen.
 
         Pages of the interpreter and libraries that were already in the page cache are charged
         to whoever read them first, not to this cgroup; AWS's sandbox reads them itself. The
-        resident peak (VmHWM) counts them, as Max Memory Used does on AWS.
+        resident size counts them, as Max Memory Used does on AWS. It is sampled when a phase
+        ends (every invoke: statm, not status's VmHWM, which costs five times more to read);
+        what is allocated and freed within an invoke is in the charged peak.
         """
         raw = self._read("memory.max_usage_in_bytes" if self.version == 1 else "memory.peak")
         charged = int(raw.strip() or 0) / MB
         if self._root is not None:
-            others = [p for p in self.pids() if p != self._root]
-            self._resident = max(self._resident, tree_rss_mb(self._root, others))
+            pids = self.pids()
+            statm = [self._files.read(f"/proc/{p}/statm", keep=p == self._root) for p in pids]
+            pages = sum(int(text.split()[1]) for text in statm if text)
+            self._resident = max(self._resident, pages * _PAGE / MB)
         return int(-(-max(charged, self._resident) // 1))
 
     _resident = 0.0
@@ -169,7 +176,25 @@ class CgroupMemory(MemoryGuard):
         self._oom_base = self._oom_count()
 
     def pids(self) -> list[int]:
-        return [int(p) for p in self._read("cgroup.procs").split()]
+        """The cgroup's processes. While paused (frozen, nothing can fork) the list read last."""
+        if self._paused_pids is None:
+            # cgroup v1 keeps the list it gave an open file for a second: open it anew there.
+            text = self._files.read(f"{self._dir}/cgroup.procs", keep=self.version == 2)
+            pids = [int(p) for p in text.split()]
+            if not self._paused:
+                return pids
+            self._paused_pids = pids
+        return self._paused_pids
+
+    _paused = False
+    _paused_pids: list[int] | None = None
+
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+        self._paused_pids = None
 
     def close(self) -> None:
         for pid in self.pids():
@@ -177,6 +202,7 @@ class CgroupMemory(MemoryGuard):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        self._files.close()
         for _ in range(100):  # the kernel frees an emptied cgroup shortly after its last exit
             try:
                 self.path.rmdir()
@@ -185,6 +211,44 @@ class CgroupMemory(MemoryGuard):
                 return
             except OSError:
                 threading.Event().wait(0.01)
+
+
+class _OpenFiles:
+    """Small cgroup and /proc files kept open: a read is then a seek and a read instead of an
+    open, a read and a close, which matters on the warm invoke's path."""
+
+    def __init__(self) -> None:
+        self._fds: dict[str, int] = {}
+
+    def read(self, path: str, keep: bool = True) -> bytes:
+        fd = self._fds.get(path)
+        if fd is None:
+            if not keep:
+                return _read_small(path)
+            try:
+                fd = self._fds[path] = os.open(path, os.O_RDONLY)
+            except OSError:
+                return b""
+        try:  # not pread: cgroup v1's cgroup.procs only lists anew after a seek to 0
+            os.lseek(fd, 0, os.SEEK_SET)
+            return os.read(fd, 8192)
+        except OSError:
+            return b""
+
+    def reopen(self, path: str) -> None:
+        """A new process: forget the files of the one before (a pid's /proc files stay
+        bound to the process they were opened for)."""
+        for old in [p for p in self._fds if p.startswith("/proc/")]:
+            os.close(self._fds.pop(old))
+        self.read(path)
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _children(pid: int) -> list[int] | None:
@@ -279,15 +343,6 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     """(current RSS, peak RSS) of one process in MB, from /proc/PID/status."""
     status = _read_small(f"/proc/{pid}/status")
     return _field_kb(status, b"VmRSS:"), _field_kb(status, b"VmHWM:")
-
-
-def tree_rss_mb(root: int, others: list[int] | None = None) -> float:
-    """Peak RSS of `root` plus current RSS of the other processes (default: its descendants)."""
-    _, hwm = _rss_mb(root)
-    if hwm == 0:
-        return 0.0
-    others = descendants(root) if others is None else others
-    return hwm + sum(_rss_mb(pid)[0] for pid in others)
 
 
 class PolledMemory(MemoryGuard):

@@ -5,9 +5,12 @@ through this one protocol, as on AWS, so each environment gets its own endpoint:
 127.0.0.1 with a free port, given to the runtime as `AWS_LAMBDA_RUNTIME_API`.
 
 The server only speaks HTTP; what a request means is decided by the environment behind it
-(`RuntimeAPIHandler`). `GET .../invocation/next` is parked: the environment answers it later
-with `Connection.send`, from the thread that starts the invocation, so delivering an event costs
-no thread hop. HTTP/1.1 keep-alive, TCP_NODELAY, Content-Length or chunked request bodies.
+(`RuntimeAPIHandler`). `GET .../invocation/next` is parked: the environment holds that
+connection (`Connection.held`), and the thread that starts the invocation writes the event to
+it, then reads the runtime's response and its next `GET .../next` from it itself
+(`RuntimeAPIServer.handle`). So a warm invoke's critical path has no thread hop; the server's
+threads serve the rest (init, other connections, lambda_nb's own paths).
+HTTP/1.1 keep-alive, TCP_NODELAY, Content-Length or chunked request bodies.
 """
 
 from __future__ import annotations
@@ -36,8 +39,13 @@ class Connection:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self._buf = b""
+        self._buf = bytearray()
+        self._continued = False  # `100 Continue` sent for the request being read
         self._send_lock = threading.Lock()
+        # Held by the environment (a parked /next, then the invocation it delivers): no thread
+        # of the server reads it; the invoking thread does, until it hands it back (`serve`).
+        self.held = False
+        self.closed = False
         self.on_close: Callable[[], None] | None = None  # the server forgets the connection
         # The request said `Connection: close`: close once it is answered, which for a parked
         # /next is when the next event is delivered (urllib's clients always say it).
@@ -67,69 +75,58 @@ class Connection:
     def send_json(self, status: int, obj: object) -> None:
         self.send(status, json.dumps(obj, separators=(",", ":")).encode())
 
-    def _recv(self) -> bytes:
-        data = self.sock.recv(65536)
+    def fill(self) -> None:
+        """Read what the socket has (blocks until something comes); ConnectionError at EOF."""
+        data = self.sock.recv(65536)  # more would allocate (and page in) a bigger buffer each time
         if not data:
             raise ConnectionError("closed")
-        return data
-
-    def _read_until(self, marker: bytes) -> bytes:
-        while marker not in self._buf:
-            if len(self._buf) > 65536:
-                raise ConnectionError("header too large")
-            self._buf += self._recv()
-        head, _, self._buf = self._buf.partition(marker)
-        return head
-
-    def _read_exact(self, n: int) -> bytes:
-        chunks = [self._buf[:n]]
-        got = len(chunks[0])
-        self._buf = self._buf[n:]
-        while got < n:
-            data = self._recv()
-            need = n - got
-            chunks.append(data[:need])
-            self._buf = data[need:]
-            got += min(len(data), need)
-        return b"".join(chunks)
+        self._buf += data
 
     def read_request(self) -> tuple[str, str, dict[str, str], bytes]:
-        head = self._read_until(b"\r\n\r\n").decode("latin-1")
-        request_line, *header_lines = head.split("\r\n")
+        """The next request, waiting for it."""
+        while (request := self.next_request()) is None:
+            self.fill()
+        return request
+
+    def next_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
+        """The next request if it has been read whole already, else None (nothing consumed)."""
+        buf = self._buf
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buf) > 65536:
+                raise ConnectionError("header too large")
+            return None
+        request_line, *header_lines = buf[:end].decode("latin-1").split("\r\n")
         method, path, _ = request_line.split(" ", 2)
         headers = {}
         for line in header_lines:
             key, _, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
-        if headers.get("expect", "").lower() == "100-continue":
+        if headers.get("expect", "").lower() == "100-continue" and not self._continued:
             # curl waits a second for this before sending a large body; Go's net/http (RAPID)
             # sends it at once.
+            self._continued = True
             with self._send_lock:
                 self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            body = self._read_chunked()
+            found = _chunked_body(buf, end + 4)
+            if found is None:
+                return None
+            body, used = found
         else:
             length = int(headers.get("content-length") or 0)
             if length > MAX_BODY:
                 raise ConnectionError("body too large")
-            body = self._read_exact(length)
+            used = end + 4 + length
+            if len(buf) < used:
+                return None
+            body = bytes(buf[end + 4 : used])
+        del buf[:used]
+        self._continued = False
         return method, path, headers, body
 
-    def _read_chunked(self) -> bytes:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            size = int(self._read_until(b"\r\n").split(b";")[0], 16)
-            if size == 0:
-                self._read_until(b"\r\n")  # trailers end with an empty line
-                return b"".join(parts)
-            total += size
-            if total > MAX_BODY:
-                raise ConnectionError("body too large")
-            parts.append(self._read_exact(size))
-            self._read_exact(2)
-
     def close(self) -> None:
+        self.closed = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -210,20 +207,33 @@ class RuntimeAPIServer:
             threading.Event().wait(0.01 * (attempt + 1))
         return False
 
-    def _serve(self, conn: Connection) -> None:
-        if self.members is not None and not self._peer_allowed(conn.sock):
+    def _serve(self, conn: Connection, checked: bool = False) -> None:
+        if not checked and self.members is not None and not self._peer_allowed(conn.sock):
             conn.close()  # not one of ours: no event, no answer
             return
         try:
             while not self._closed:
-                method, path, headers, body = conn.read_request()
-                conn.close_after_reply = headers.get("connection", "").lower() == "close"
-                self._dispatch(conn, method, path, headers, body)
-                if conn.close_after_reply:
-                    return  # send() closes it: it did already, or will answer a parked /next
+                self.handle(conn, conn.read_request())
+                if conn.held or conn.close_after_reply:
+                    # Held: the environment reads it from now on. Close after reply: send()
+                    # closes it (it did already, or will answer a parked /next).
+                    return
         except (ConnectionError, OSError, ValueError):
             pass
         conn.close()
+
+    def serve(self, conn: Connection) -> None:
+        """A connection the environment held and gives back: a thread serves it again."""
+        conn.held = False
+        threading.Thread(
+            target=self._serve, args=(conn, True), name="lambda_nb-rapi-conn", daemon=True
+        ).start()
+
+    def handle(self, conn: Connection, request: tuple[str, str, dict[str, str], bytes]) -> None:
+        """Answer one request (on whichever thread read it)."""
+        method, path, headers, body = request
+        conn.close_after_reply = headers.get("connection", "").lower() == "close"
+        self._dispatch(conn, method, path, headers, body)
 
     def _dispatch(
         self, conn: Connection, method: str, path: str, headers: dict[str, str], body: bytes
@@ -277,6 +287,28 @@ class RuntimeAPIServer:
             conn.close()
 
 
+def _chunked_body(buf: bytearray, pos: int) -> tuple[bytes, int] | None:
+    """A chunked body starting at `pos` and where it ends, or None if not all read yet."""
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        eol = buf.find(b"\r\n", pos)
+        if eol < 0:
+            return None
+        size = int(bytes(buf[pos:eol]).split(b";")[0], 16)
+        pos = eol + 2
+        if size == 0:
+            eol = buf.find(b"\r\n", pos)  # trailers end with an empty line
+            return None if eol < 0 else (b"".join(parts), eol + 2)
+        total += size
+        if total > MAX_BODY:
+            raise ConnectionError("body too large")
+        if len(buf) < pos + size + 2:
+            return None
+        parts.append(bytes(buf[pos : pos + size]))
+        pos += size + 2
+
+
 def _tcp_hex(addr: tuple[str, int]) -> str:
     """An IPv4 address as /proc/net/tcp writes it (host byte order, upper-case hex)."""
     packed = struct.unpack("=I", socket.inet_aton(addr[0]))[0]
@@ -284,7 +316,15 @@ def _tcp_hex(addr: tuple[str, int]) -> str:
 
 
 def peer_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
-    """The inode of the socket bound to `local` and connected to `remote` (Linux), if any."""
+    """The inode of the socket bound to `local` and connected to `remote` (Linux), if any.
+
+    Asked of the kernel for that one socket (sock_diag), in tens of microseconds; reading
+    /proc/net/tcp walks every TCP socket of the machine (6-10 ms here, for each connection a
+    runtime opens), so it is only the fallback."""
+    try:
+        return _diag_inode(local, remote)
+    except (OSError, AttributeError, struct.error):  # no netlink (not Linux), or refused
+        pass
     want = (_tcp_hex(local), _tcp_hex(remote))
     try:
         with open("/proc/net/tcp", "rb") as f:
@@ -296,6 +336,25 @@ def peer_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
         if len(fields) > 9 and (fields[1], fields[2]) == want:
             return int(fields[9])
     return None
+
+
+_SOCK_DIAG_BY_FAMILY = 20  # linux/sock_diag.h; NETLINK_SOCK_DIAG is netlink family 4
+
+
+def _diag_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
+    """One exact inet_diag lookup (linux/inet_diag.h: inet_diag_req_v2, then inet_diag_msg)."""
+    ids = struct.pack("!HH", local[1], remote[1])
+    ids += socket.inet_aton(local[0]) + bytes(12) + socket.inet_aton(remote[0]) + bytes(12)
+    no_cookie = struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF)  # interface, INET_DIAG_NOCOOKIE
+    request = struct.pack("=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF)
+    request += ids + no_cookie
+    header = struct.pack("=IHHII", 16 + len(request), _SOCK_DIAG_BY_FAMILY, 1, 1, 0)
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 4) as netlink:
+        netlink.sendto(header + request, (0, 0))
+        answer = netlink.recv(65536)
+    if struct.unpack_from("=H", answer, 4)[0] != _SOCK_DIAG_BY_FAMILY:
+        return None  # NLMSG_ERROR: no such socket
+    return int(struct.unpack_from("=I", answer, 16 + 4 + 48 + 16)[0])
 
 
 def socket_holders(inode: int, candidates: list[int] | None = None) -> list[int]:

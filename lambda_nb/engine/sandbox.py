@@ -48,11 +48,14 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lambda_nb.engine.memory import descendants
+
+if TYPE_CHECKING:  # concurrent.futures imports logging: ~5 ms of every CLI run
+    from concurrent.futures import ThreadPoolExecutor
 
 UID, GID = 993, 990  # sandbox-and-packages.md 1.3
 USER = "sbx_user1051"
@@ -496,22 +499,38 @@ class Sandbox:
             found += [p for p in descendants(self.init_pid) if p != self.keeper_pid]
         return found
 
-    def freeze(self, launcher: int) -> None:
-        """SIGSTOP every process. The launcher (nsenter) first, and only once it has stopped
-        the others: nsenter waits for the runtime with WUNTRACED and stops itself when it sees
-        it stopped, then continues it when it is continued. Stopped first, it never sees that
-        stop; continued last (`thaw`), it never sees it either."""
+    def freeze(self, launcher: int, pids: set[int] | None = None) -> None:
+        """SIGSTOP every process (`pids`, when a cgroup has listed them already). The launcher
+        (nsenter) first, and only once it has stopped the others: nsenter waits for the runtime
+        with WUNTRACED and stops itself when it sees it stopped, then continues it when it is
+        continued. Stopped first, it never sees that stop; continued last (`thaw`), it never
+        sees it either."""
         _kill(launcher, signal.SIGSTOP)
         deadline = time.monotonic() + 0.5
         while process_state(launcher) not in ("T", "t", "Z", "") and time.monotonic() < deadline:
-            time.sleep(0.0001)
-        self._stopped = self.signal_all(signal.SIGSTOP, None)
+            time.sleep(0)  # it stops within microseconds: yield, do not sleep a timer slice
+        if pids is None:
+            self._stopped = self.signal_all(signal.SIGSTOP, None)
+            return
+        self._stopped = pids - {launcher}
+        for pid in self._stopped:
+            _kill(pid, signal.SIGSTOP)
 
     def thaw(self, launcher: int) -> None:
         """SIGCONT what `freeze` stopped (a stopped process cannot have started another), the
         launcher last."""
         for pid in self._stopped:
             _kill(pid, signal.SIGCONT)
+        _kill(launcher, signal.SIGCONT)
+
+    def kill(self, launcher: int) -> None:
+        """SIGKILL every process but the launcher, then continue the launcher, which reaps the
+        runtime and ends itself with the same signal. Killed at once, the launcher would leave
+        the runtime's zombie to the host's init (a child of setns() and fork() is reparented
+        outside the namespace), and the namespace's init, which waits for that zombie to go
+        before it ends, would stall `stop` for as long as the host's init takes to reap it
+        (a second or more in a container)."""
+        self.signal_all(signal.SIGKILL, None)
         _kill(launcher, signal.SIGCONT)
 
     def signal_all(self, sig: int, launcher: int | None, passes: int = 3) -> set[int]:
@@ -552,6 +571,8 @@ def _spawner() -> ThreadPoolExecutor:
     """The one thread that starts every sandbox. `--die-with-parent` is PR_SET_PDEATHSIG, which
     fires when the *thread* that forked bwrap ends, not the process: started from an invocation's
     worker thread, a sandbox would die with that thread. This thread lives as long as we do."""
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda_nb-sandbox")
 
 

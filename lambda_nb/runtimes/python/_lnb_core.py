@@ -23,6 +23,7 @@ ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 XRAY_CAUSE_HEADER = "lambda-runtime-function-xray-error-cause"
 # awslambdaric drops an X-Ray cause this large instead of sending it as a header.
 MAX_XRAY_CAUSE_BYTES = 1024 * 1024
+PIPELINED_MAX = 1024 * 1024  # a response this small cannot be refused for its size (6 MB)
 
 
 def import_private(name: str) -> object:
@@ -124,6 +125,7 @@ class RuntimeApiClient:
         self.user_agent = user_agent
         self._sock: _socket.socket | None = None
         self._buffer = b""
+        self._unanswered: str | None = None  # a pipelined post, whose answer is still to read
 
     # -- the four calls ------------------------------------------------------------------------
 
@@ -135,8 +137,21 @@ class RuntimeApiClient:
         return Invocation(reply_headers, body)
 
     def post_response(self, request_id: str, body: bytes, content_type: str) -> None:
+        """lambda_nb's own: a small response goes out at once, and its answer is read after
+        the next /next is sent (HTTP/1.1 pipelining): one round trip less per invoke. The
+        calls and their order are awslambdaric's; a refusal still ends the runtime."""
         path = f"{API_PREFIX}/invocation/{request_id}/response"
-        self._post(path, body, [("content-type", content_type)])
+        extra = [("content-type", content_type)]
+        if self._sock is None or len(body) > PIPELINED_MAX:
+            self._post(path, body, extra)
+            return
+        try:
+            self._send(_request("POST", path, self._post_headers(body, extra), body))
+        except _StaleConnection:
+            self._close()
+            self._post(path, body, extra)
+            return
+        self._unanswered = path
 
     def post_error(self, request_id: str, body: bytes, xray_cause: str) -> None:
         """Report a failed invoke; like awslambdaric, the error type travels only in the body."""
@@ -158,27 +173,32 @@ class RuntimeApiClient:
             raise RuntimeApiError(f"Request to /init/error failed: HTTP {status}: {reply!r}")
 
     def _post(self, path: str, body: bytes, extra: list[tuple[str, str]]) -> None:
-        headers = [("Host", self.address), ("Accept", "*/*"), *extra]
-        headers += [("User-Agent", self.user_agent), ("content-length", str(len(body)))]
-        status, _, reply = self._call("POST", path, headers, body)
-        if not 200 <= status < 300:
-            raise RuntimeApiError(f"Request to {path} failed: HTTP {status}: {reply!r}")
+        status, _, reply = self._call("POST", path, self._post_headers(body, extra), body)
+        _check_post(path, status, reply)
+
+    def _post_headers(self, body: bytes, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        length = str(len(body))
+        return [("Host", self.address), ("Accept", "*/*"), *extra,
+                ("User-Agent", self.user_agent), ("content-length", length)]  # fmt: skip
 
     # -- HTTP/1.1 ------------------------------------------------------------------------------
 
     def _call(
         self, method: str, path: str, headers: list[tuple[str, str]], body: bytes = b""
     ) -> tuple[int, dict[str, str], bytes]:
-        head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
-        request = head.encode("utf-8") + b"\r\n" + body
+        request = _request(method, path, headers, body)
         while True:
             reused = self._connect()
             try:
                 self._send(request)
+                if self._unanswered is not None:  # the pipelined post's answer comes first
+                    posted, self._unanswered = self._unanswered, None
+                    status, _, reply = self._read_response()
+                    _check_post(posted, status, reply)
                 return self._read_response()
             except _StaleConnection:
                 self._close()
-                if not reused:
+                if not reused or self._unanswered is not None:
                     raise ConnectionError("the Runtime API closed the connection") from None
             except BaseException:
                 self._close()
@@ -279,6 +299,16 @@ class RuntimeApiClient:
             chunks.append(data)
         self._close()
         return b"".join(chunks)
+
+
+def _request(method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+    return head.encode("utf-8") + b"\r\n" + body
+
+
+def _check_post(path: str, status: int, reply: bytes) -> None:
+    if not 200 <= status < 300:
+        raise RuntimeApiError(f"Request to {path} failed: HTTP {status}: {reply!r}")
 
 
 def _resolve(address: str) -> tuple[int, tuple]:

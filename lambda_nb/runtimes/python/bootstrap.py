@@ -29,6 +29,7 @@ from _lnb_core import FaultException, import_private  # noqa: E402
 
 
 def main() -> None:
+    _wait_for_cgroup()
     handler_name = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("_HANDLER")
     if not handler_name:
         raise ValueError("Handler not set")
@@ -38,6 +39,15 @@ def main() -> None:
     runtime = Runtime.from_environment()
     request_handler = runtime.load_handler(handler_name)
     runtime.serve_forever(request_handler)
+
+
+def _wait_for_cgroup() -> None:
+    """lambda_nb's own: the platform moves this process into its memory cgroup while the
+    interpreter starts, and closes this pipe once it is there; user code runs only inside."""
+    fd = os.environ.pop("_LAMBDA_NB_CGROUP_FD", None)
+    if fd:
+        os.read(int(fd), 1)
+        os.close(int(fd))
 
 
 def _set_import_path(task_root: str) -> None:
