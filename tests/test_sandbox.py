@@ -469,3 +469,35 @@ def test_a_runtime_killed_while_frozen_reinitialises_quietly(mode, make_function
     second = fn.invoke({})
     assert second.status == "success" and second.cold, second.log_text()
     assert second.environment == first.environment
+
+
+def test_without_bubblewrap_the_mode_is_process_and_says_why(monkeypatch) -> None:
+    """The fallback is stated, never silent (sandbox-and-packages.md 5)."""
+    real = sandbox._tool
+    monkeypatch.setattr(sandbox, "_tool", lambda name: None if name == "bwrap" else real(name))
+    sandbox._probe.cache_clear()
+    try:
+        found = sandbox.isolation()
+    finally:
+        sandbox._probe.cache_clear()
+    assert found.mode == "process"
+    assert found.reason == "bwrap not found on PATH (Debian: apt-get install bubblewrap)"
+
+
+@needs_sandbox
+def test_a_yes_is_remembered_and_forgotten_when_a_sandbox_cannot_start(tmp_path, monkeypatch):
+    """The probe's two sandboxes are paid once per boot, not by every CLI command; a start
+    that fails (the machine changed) makes the next process probe again."""
+    monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(tmp_path / "cache"))
+    sandbox._probe.cache_clear()
+    try:
+        assert sandbox.isolation().mode == "sandbox"
+        memo = sandbox._probe_memo()
+        assert memo is not None and memo.exists()
+        layout = sandbox.plan("provided", ["/bin/true"], tmp_path / "no-such-task", None)
+        box = sandbox.Sandbox(layout, 1, tmp_path)
+        with pytest.raises(OSError, match="bubblewrap failed to start the sandbox"):
+            box.start()
+        assert not memo.exists()
+    finally:
+        sandbox._probe.cache_clear()

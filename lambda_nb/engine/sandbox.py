@@ -106,7 +106,47 @@ def isolation() -> Isolation:
 
 @functools.cache
 def _probe() -> Isolation:
-    """Can we sandbox here? Asked once: the tools, then the authoritative test of 5.3 item 4."""
+    """Can we sandbox here? Asked once per process, and a "yes" is remembered on disk for
+    this boot, these tools and this user: the probe starts two sandboxes (~50-100 ms), which
+    every `lambda-nb` command would otherwise pay. A sandbox that then fails to start forgets
+    it (`Sandbox.start`), so a changed machine is probed again."""
+    remembered = _probe_memo()
+    if remembered is not None and remembered.exists():
+        return Isolation("sandbox")
+    found = _probe_now()
+    if found.mode == "sandbox" and remembered is not None:
+        try:
+            remembered.parent.mkdir(parents=True, exist_ok=True)
+            remembered.touch()
+        except OSError:
+            pass
+    return found
+
+
+def _probe_memo() -> Path | None:
+    """Where a "yes" is remembered: keyed by the boot, the user, the kernel, the namespace
+    limit and the tools (their paths and modification times)."""
+    from lambda_nb.engine import cache
+
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        limit = Path("/proc/sys/user/max_user_namespaces").read_text().strip()
+    except OSError:
+        return None
+    tools = [(t, os.stat(t).st_mtime_ns) for t in map(_tool, _TOOLS) if t is not None]
+    key = cache.key(boot, limit, os.geteuid(), os.uname().release, tools)
+    return cache.cache_root() / "sandbox-probe" / key
+
+
+def _forget_probe() -> None:
+    _probe.cache_clear()
+    memo = _probe_memo()
+    if memo is not None:
+        memo.unlink(missing_ok=True)
+
+
+def _probe_now() -> Isolation:
+    """The tools, then the authoritative test of sandbox-and-packages.md 5.3 item 4."""
     if not sys.platform.startswith("linux"):
         return Isolation("process", f"the sandbox needs Linux namespaces; this is {sys.platform}")
     missing = [tool for tool in _TOOLS if _tool(tool) is None]
@@ -439,6 +479,7 @@ class Sandbox:
                 proc.kill()
                 err = proc.stderr.read().decode(errors="replace").strip()
                 proc.wait()
+                _forget_probe()  # the machine changed since it was probed: ask again next time
                 raise OSError(f"bubblewrap failed to start the sandbox: {err or 'no message'}")
         finally:
             for fd in (args_r, args_w, info_r, info_w):
