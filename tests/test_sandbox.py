@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -501,3 +502,24 @@ def test_a_yes_is_remembered_and_forgotten_when_a_sandbox_cannot_start(tmp_path,
         assert not memo.exists()
     finally:
         sandbox._probe.cache_clear()
+
+
+def test_invokes_work_when_the_kernel_holds_descriptors_above_1024(mode, make_function):
+    """A kernel with many warm environments (~14 descriptors each) passes 1,024: waiting on
+    those descriptors must not use select(), which refuses them (engine/poll.py)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard} < 1200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [os.open("/dev/null", os.O_RDONLY) for _ in range(1100)]
+    try:
+        fn = make_function("def lambda_handler(e, c):\n    return e\n", timeout=3)
+        assert [fn.invoke({"i": i}).payload for i in range(3)] == [{"i": 0}, {"i": 1}, {"i": 2}]
+        slow = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(5)\n", timeout=1)
+        assert slow.invoke({}).status == "timeout"
+        fn.reset()
+        assert fn.invoke({"i": 3}).cold
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import re
-import select
 import shutil
 import signal
 import socket
@@ -46,6 +45,7 @@ from lambda_nb.engine.config import (
 from lambda_nb.engine.debugger import DebugSession, sandbox_binds
 from lambda_nb.engine.logs import LogCollector, log_pipe
 from lambda_nb.engine.memory import CgroupMemory, MemoryGuard, descendants, memory_guard
+from lambda_nb.engine.poll import readable
 from lambda_nb.engine.records import Invocation, LogRecord, Report
 from lambda_nb.engine.runtime_api import Connection, RuntimeAPIServer
 
@@ -326,7 +326,7 @@ class ExecutionEnvironment:
             self._runtime_fd = _pidfd(pid)
             if self._runtime_fd is None:
                 return sandbox.process_state(pid) in ("", "Z", "X")
-        return bool(select.select([self._runtime_fd], [], [], 0)[0])  # readable: it has exited
+        return bool(readable([self._runtime_fd], 0))  # readable: it has exited
 
     def _members(self) -> list[int]:
         """The environment's processes, for the Runtime API's peer check."""
@@ -418,7 +418,7 @@ class ExecutionEnvironment:
         pidfd = _pidfd(proc.pid)
         if pidfd is not None:  # readable when it exits; waitpid also wakes at every freeze
             try:
-                select.select([pidfd], [], [])
+                readable([pidfd], None)
             finally:
                 os.close(pidfd)
         code = proc.wait()
@@ -878,7 +878,7 @@ class ExecutionEnvironment:
             request = None if conn.closed else conn.next_request()
             if request is None:
                 watched = [self._wake_r] if conn.closed else [self._wake_r, conn.sock]
-                ready = select.select(watched, [], [], wait)[0]
+                ready = readable(watched, wait)
                 self._polling = False
                 if self._wake_r in ready:
                     self._wake_r.recv(4096)
@@ -1089,7 +1089,7 @@ def _ends(proc: subprocess.Popen[bytes], timeout: float) -> bool:
             return False
         return True
     try:
-        return bool(select.select([pidfd], [], [], timeout)[0])
+        return bool(readable([pidfd], timeout))
     finally:
         os.close(pidfd)
 

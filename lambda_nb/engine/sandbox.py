@@ -42,7 +42,6 @@ import importlib.util
 import json
 import os
 import secrets
-import select
 import shutil
 import signal
 import subprocess
@@ -53,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lambda_nb.engine.memory import descendants
+from lambda_nb.engine.poll import readable
 
 if TYPE_CHECKING:  # concurrent.futures imports logging: ~5 ms of every CLI run
     from concurrent.futures import ThreadPoolExecutor
@@ -665,5 +665,4 @@ def _complete_json(data: bytes) -> bool:
 
 def _read_ready(fd: int, deadline: float) -> bytes:
     remaining = max(deadline - time.monotonic(), 0.0)
-    ready, _, _ = select.select([fd], [], [], remaining)
-    return os.read(fd, 65536) if ready else b""
+    return os.read(fd, 65536) if readable([fd], remaining) else b""
