@@ -523,3 +523,22 @@ def test_invokes_work_when_the_kernel_holds_descriptors_above_1024(mode, make_fu
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@needs_sandbox
+def test_a_sandbox_that_cannot_start_falls_back_and_says_why(tmp_path, monkeypatch, make_function):
+    """The machine said yes when probed but bwrap fails now (a changed machine): the invoke
+    runs in process mode and the reason is stated, not reported as the function's fault."""
+    monkeypatch.setenv("LAMBDA_NB_CACHE_DIR", str(tmp_path / "cache"))
+    sandbox._probe.cache_clear()
+    try:
+        assert sandbox.isolation().mode == "sandbox"
+        real = sandbox.Sandbox._bwrap_args
+        monkeypatch.setattr(sandbox.Sandbox, "_bwrap_args", lambda self: ["--bogus", *real(self)])
+        fn = make_function("def lambda_handler(e, c):\n    return e\n")
+        inv = fn.invoke({"a": 1})
+        assert (inv.status, inv.payload) == ("success", {"a": 1})
+        assert fn.isolation == "process"
+        assert "bubblewrap failed to start the sandbox" in (fn.isolation_reason or "")
+    finally:
+        sandbox._probe.cache_clear()

@@ -308,7 +308,15 @@ class ExecutionEnvironment:
             marker = {watchdog.MARKER_VARIABLE: self.log_stream}  # bwrap is swept by it too
             self.sandbox = sandbox.Sandbox(self._layout, size, self.tmp.parent, marker)
         if not self.sandbox.alive():
-            self.sandbox.start()
+            try:
+                self.sandbox.start()
+            except OSError as exc:
+                # The machine said yes when probed but cannot now: this environment goes on
+                # as a process group and says why (sandbox-and-packages.md 5: never silent),
+                # rather than failing the invoke as if the function's entrypoint were wrong.
+                self.sandbox, self._layout = None, None
+                self.isolation = sandbox.Isolation("process", str(exc))
+                return None
             if self.reaper is not None and self.sandbox.bwrap is not None:
                 self.reaper.watch_group(self.sandbox.bwrap.pid)
         return self.sandbox
