@@ -455,3 +455,30 @@ def test_log_reader_close_is_prompt_and_keeps_the_last_lines() -> None:
         assert printed == [f"line {i}\n" for i in range(200)]
         assert "the last line\n" in texts and "and a partial one without newline\n" in texts
     assert max(durations) < 0.8, sorted(durations)[-5:]
+
+
+def test_a_write_that_fails_loses_nothing_and_corrupts_nothing(tmp_path: Path) -> None:
+    """A full disk during a write (here: a file-size limit) rolls back; once there is room
+    again, every record is written and read back (no 'database disk image is malformed')."""
+    import resource
+
+    from lambda_nb.engine.log_store import LogStore
+
+    store = LogStore(tmp_path / "store")
+    store.add_stream("/aws/lambda/f", "s1", "f", "$LATEST", "Text")
+    big = [LogRecord(time.time(), os.urandom(3000).hex() + "\n", "stdout") for _ in range(300)]
+    first = store.add_invocation("r1", "s1", big)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails: EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, hard))
+    try:
+        with pytest.raises(Exception, match=r"disk|full|I/O"):
+            store.flush()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    second = store.add_invocation("r2", "s1", [LogRecord(time.time(), "hello\n", "stdout")])
+    store.flush()
+    assert [r.message for r in store.records(invocation=first)] == [r.message for r in big]
+    assert [r.message for r in store.records(invocation=second)] == ["hello\n"]
+    store.close()

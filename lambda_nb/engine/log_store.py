@@ -176,8 +176,10 @@ class LogStore:
 
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            # A scratch database that dies with the service: no journal, no fsync.
-            db.execute("PRAGMA journal_mode=OFF")
+            # A scratch database that dies with the service: no fsync, and the journal in
+            # memory (not OFF: a write that fails half way, on a full disk, must roll back,
+            # or the file is corrupt and every later read fails).
+            db.execute("PRAGMA journal_mode=MEMORY")
             db.execute("PRAGMA synchronous=OFF")
             db.executescript(_SCHEMA)
             self._db = db
@@ -243,48 +245,63 @@ class LogStore:
                 batch, self._pending = self._pending, []
             if not batch or self._closed:
                 return
-            rows: list[tuple[Any, ...]] = []
-            invocations: list[tuple[Any, ...]] = []
-            strays: dict[str, list[LogRecord]] = {}
-            streams = [item[1:] for item in batch if item[0] == "stream"]
-            for item in batch:
-                if item[0] == "stream":
-                    continue
-                if item[0] == "record":
-                    strays.setdefault(item[1], []).append(item[2])
-                    continue
-                _, key, request_id, stream, records = item
-                for name, recs in strays.items():  # in their order within the stream
-                    rows += self._chunks(name, None, recs)
-                strays = {}
-                records = list(records)
-                if stream not in self._streams:
-                    continue
-                invocations.append((key, request_id, self._streams[stream][0], len(records)))
-                rows += self._chunks(stream, key, records)
-            for name, recs in strays.items():
+            counts = dict(self._stream_records)
+            try:
+                self._write(batch)
+            except Exception:
+                # Nothing is lost: the batch goes back to the front of the queue, to be written
+                # when it can be (the writer tries again; a read says why it cannot).
+                self._stream_records.update(counts)
+                if self._db is not None and self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                with self._lock:
+                    self._pending[:0] = batch
+                raise
+
+    def _write(self, batch: list[tuple[Any, ...]]) -> None:
+        """Write one batch in one transaction (flush holds the locks)."""
+        rows: list[tuple[Any, ...]] = []
+        invocations: list[tuple[Any, ...]] = []
+        strays: dict[str, list[LogRecord]] = {}
+        streams = [item[1:] for item in batch if item[0] == "stream"]
+        for item in batch:
+            if item[0] == "stream":
+                continue
+            if item[0] == "record":
+                strays.setdefault(item[1], []).append(item[2])
+                continue
+            _, key, request_id, stream, records = item
+            for name, recs in strays.items():  # in their order within the stream
                 rows += self._chunks(name, None, recs)
-            db = self._connect()
-            db.execute("BEGIN")
-            db.executemany(
-                "INSERT INTO streams (id, log_group, name, function, version, format, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                streams,
+            strays = {}
+            records = list(records)
+            if stream not in self._streams:
+                continue
+            invocations.append((key, request_id, self._streams[stream][0], len(records)))
+            rows += self._chunks(stream, key, records)
+        for name, recs in strays.items():
+            rows += self._chunks(name, None, recs)
+        db = self._connect()
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO streams (id, log_group, name, function, version, format, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            streams,
+        )
+        db.executemany(
+            "INSERT INTO invocations (id, request_id, stream, records) VALUES (?, ?, ?, ?)",
+            invocations,
+        )
+        db.executemany(
+            "INSERT INTO chunks (stream, invocation, first, at, count, first_ts, last_ts, "
+            "records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        for sid in {row[0] for row in rows}:
+            db.execute(
+                "UPDATE streams SET records = ? WHERE id = ?", (self._stream_records[sid], sid)
             )
-            db.executemany(
-                "INSERT INTO invocations (id, request_id, stream, records) VALUES (?, ?, ?, ?)",
-                invocations,
-            )
-            db.executemany(
-                "INSERT INTO chunks (stream, invocation, first, at, count, first_ts, last_ts, "
-                "records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            for sid in {row[0] for row in rows}:
-                db.execute(
-                    "UPDATE streams SET records = ? WHERE id = ?", (self._stream_records[sid], sid)
-                )
-            db.execute("COMMIT")
+        db.execute("COMMIT")
 
     def _chunks(
         self, stream: str, key: int | None, records: list[LogRecord]
