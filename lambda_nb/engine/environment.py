@@ -503,9 +503,10 @@ class ExecutionEnvironment:
         collector, self._collector = self._collector, None
         if collector is not None:
             collector.close()
-        if self._runtime_fd is not None:
-            os.close(self._runtime_fd)
-            self._runtime_fd = None
+        with self._cv:  # taken and cleared at once: close() and a timeout may both get here
+            runtime_fd, self._runtime_fd = self._runtime_fd, None
+        if runtime_fd is not None:
+            os.close(runtime_fd)
         with self._cv:
             self.proc = None
             if self._frozen:

@@ -215,37 +215,43 @@ class CgroupMemory(MemoryGuard):
 
 class _OpenFiles:
     """Small cgroup and /proc files kept open: a read is then a seek and a read instead of an
-    open, a read and a close, which matters on the warm invoke's path."""
+    open, a read and a close, which matters on the warm invoke's path. One lock: the seek and
+    the read share the descriptor's offset, and the peer check, the invoking thread and
+    close() read from different threads (interleaved, one of them read nothing)."""
 
     def __init__(self) -> None:
         self._fds: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def read(self, path: str, keep: bool = True) -> bytes:
-        fd = self._fds.get(path)
-        if fd is None:
-            if not keep:
-                return _read_small(path)
-            try:
-                fd = self._fds[path] = os.open(path, os.O_RDONLY)
+        with self._lock:
+            fd = self._fds.get(path)
+            if fd is None:
+                if not keep:
+                    return _read_small(path)
+                try:
+                    fd = self._fds[path] = os.open(path, os.O_RDONLY)
+                except OSError:
+                    return b""
+            try:  # not pread: cgroup v1's cgroup.procs only lists anew after a seek to 0
+                os.lseek(fd, 0, os.SEEK_SET)
+                return os.read(fd, 8192)
             except OSError:
                 return b""
-        try:  # not pread: cgroup v1's cgroup.procs only lists anew after a seek to 0
-            os.lseek(fd, 0, os.SEEK_SET)
-            return os.read(fd, 8192)
-        except OSError:
-            return b""
 
     def reopen(self, path: str) -> None:
         """A new process: forget the files of the one before (a pid's /proc files stay
         bound to the process they were opened for)."""
-        for old in [p for p in self._fds if p.startswith("/proc/")]:
-            os.close(self._fds.pop(old))
+        with self._lock:
+            for old in [p for p in self._fds if p.startswith("/proc/")]:
+                os.close(self._fds.pop(old))
         self.read(path)
 
     def close(self) -> None:
-        for fd in self._fds.values():
-            os.close(fd)
-        self._fds.clear()
+        with self._lock:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
