@@ -334,3 +334,13 @@ def test_a_runtime_killed_while_frozen_reinitialises_quietly(process_mode, make_
     second = fn.invoke({})
     assert second.status == "success" and second.cold and second.payload != first.payload
     assert second.environment == first.environment  # the same sandbox, initialised again
+
+
+def test_what_the_init_prints_comes_before_start(make_function):
+    """Lambda's order: INIT_START, what the module prints at import, then START. The log
+    reader may still hold the init's lines when the invoke begins: they are drained first."""
+    for _ in range(5):
+        fn = make_function("print('at import')\ndef lambda_handler(event, context):\n    return 1\n")
+        messages = [r.message for r in fn.invoke({}).logs]
+        start = next(i for i, m in enumerate(messages) if m.startswith("START"))
+        assert messages.index("at import\n") < start, messages

@@ -806,6 +806,8 @@ class ExecutionEnvironment:
         on_progress: Callable[[Invocation], None] | None,
         extra_headers: dict[str, str] | None,
     ) -> Invocation:
+        if init_ms is not None:  # what the init printed comes before START: the reader may lag
+            self._drain_logs()
         with self._cv:
             conn, self._pending_next = self._pending_next, None
             self._result = None
