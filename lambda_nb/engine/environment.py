@@ -177,6 +177,7 @@ class ExecutionEnvironment:
         self._wake_w.setblocking(False)
         self._polling = False
         self._runtime_fd: int | None = None  # a pidfd of the runtime process (Linux)
+        self._init_unread = False  # an init ran since the last START (see `_drain_init`)
         self._attaching: threading.Thread | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self._collector: LogCollector | None = None
@@ -233,6 +234,13 @@ class ExecutionEnvironment:
     def _drain_logs(self) -> None:
         if self._collector is not None:
             self._collector.drain()
+
+    def _drain_init(self) -> None:
+        """Lambda's order is INIT_START, what the init printed, then START; the log reader may
+        still hold the init's last lines (it gathers writes for a moment), so take them now."""
+        if self._init_unread:
+            self._init_unread = False
+            self._drain_logs()
 
     # ------------------------------------------------------------- process
     def _environ(self, telemetry_fd: int) -> dict[str, str]:
@@ -647,6 +655,7 @@ class ExecutionEnvironment:
         """Start the runtime and wait until it asks for an event (init done) or fails."""
         t0 = time.monotonic()
         self._in_init = True
+        self._init_unread = True  # what this init prints is drained before the next START
         try:
             self._spawn()
         except OSError as exc:  # not executable, bad interpreter line, wrong architecture...
@@ -755,6 +764,7 @@ class ExecutionEnvironment:
         inv.environment = self.log_stream
         inv.timeout = timeout
         inv.memory_size = self.config.memory
+        self._drain_init()  # a provisioned init's lines are the stream's, not this invocation's
         self._target = inv
         init_ms: float | None = None
         with self._cv:
@@ -806,8 +816,7 @@ class ExecutionEnvironment:
         on_progress: Callable[[Invocation], None] | None,
         extra_headers: dict[str, str] | None,
     ) -> Invocation:
-        if init_ms is not None:  # what the init printed comes before START: the reader may lag
-            self._drain_logs()
+        self._drain_init()  # what this invoke's init printed comes before START
         with self._cv:
             conn, self._pending_next = self._pending_next, None
             self._result = None
