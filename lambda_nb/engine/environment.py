@@ -511,11 +511,11 @@ class ExecutionEnvironment:
         collector, self._collector = self._collector, None
         if collector is not None:
             collector.close()
-        with self._cv:  # taken and cleared at once: close() and a timeout may both get here
-            runtime_fd, self._runtime_fd = self._runtime_fd, None
-        if runtime_fd is not None:
-            os.close(runtime_fd)
         with self._cv:
+            # Taken and cleared at once: close() and a timeout may both get here.
+            runtime_fd, self._runtime_fd = self._runtime_fd, None
+            if runtime_fd is not None:
+                os.close(runtime_fd)
             self.proc = None
             if self._frozen:
                 self.memory.resume()
