@@ -454,6 +454,7 @@ class Sandbox:
         assert bwrap is not None
         args_r, args_w = os.pipe()
         info_r, info_w = os.pipe()
+        proc: subprocess.Popen[bytes] | None = None
         try:
             # Arguments through a pipe (--args): /proc/1/cmdline inside shows no host paths.
             blob = "\0".join(self._bwrap_args()).encode() + b"\0"
@@ -481,6 +482,11 @@ class Sandbox:
                 proc.wait()
                 _forget_probe()  # the machine changed since it was probed: ask again next time
                 raise OSError(f"bubblewrap failed to start the sandbox: {err or 'no message'}")
+        except BaseException:
+            if proc is not None and proc.poll() is None:  # no half-started sandbox stays behind
+                proc.kill()
+                proc.wait()
+            raise
         finally:
             for fd in (args_r, args_w, info_r, info_w):
                 if fd >= 0:
